@@ -1,0 +1,1 @@
+"""RareMap: an open-source platform for disease communities."""

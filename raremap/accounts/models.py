@@ -1,0 +1,65 @@
+"""The member account: email to log in, a pseudonymous display name to be seen by."""
+
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+def new_public_id() -> str:
+    """A random, unguessable id for profile URLs (no enumeration by counting)."""
+    return secrets.token_urlsafe(9)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("display_name", "admin")
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A member. The email is private; others see only the display name."""
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    display_name = models.CharField(_("display name"), max_length=40)
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    bio = models.TextField(_("about me"), max_length=2000, blank=True)
+    bio_html = models.TextField(blank=True, editable=False)  # rendered once, at write time
+    profile_public = models.BooleanField(
+        _("show my profile to members"),
+        default=False,
+        help_text=_("Off: only you see your profile. On: logged-in members see it."),
+    )
+    is_demo = models.BooleanField(default=False, editable=False)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("display_name"), name="uniq_display_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name

@@ -1,0 +1,12 @@
+from django.http import Http404
+
+from raremap.accounts.models import User
+from raremap.accounts.permissions import can_view_profile
+
+
+def profile_get(*, viewer: User, public_id: str) -> User:
+    """The profile owner if the viewer may see it; 404 otherwise (never 403: no existence leak)."""
+    owner = User.objects.filter(public_id=public_id).first()
+    if owner is None or not can_view_profile(viewer, owner):
+        raise Http404("No such profile")
+    return owner

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from raremap.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("signup/", views.signup, name="signup"),
+    path("signup/done/", views.signup_done, name="signup-done"),
+    path("activate/<str:uidb64>/<str:token>/", views.activate, name="activate"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password/reset/sent/", views.password_reset_done, name="password-reset-done"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("settings/", views.settings_view, name="settings"),
+    path("u/<str:public_id>/", views.profile, name="profile"),
+]

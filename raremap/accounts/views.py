@@ -1,0 +1,176 @@
+"""Account pages: sign-up, activation, log-in/out, password reset, profile and settings."""
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from raremap.accounts import services
+from raremap.accounts.forms import LoginForm, ProfileForm, SignupForm
+from raremap.accounts.models import User
+from raremap.accounts.selectors import profile_get
+from raremap.communities.selectors import membership_list_for_user
+from raremap.core.throttle import (
+    Limit,
+    client_ip,
+    throttle_hit,
+    throttle_reset,
+    throttled,
+    too_many_requests,
+)
+
+LOGIN_PER_IP = Limit("login-ip", 25, 5 * 60)  # Mastodon's limit
+LOGIN_PER_ACCOUNT = Limit("login-account", 5, 30 * 60)  # Zulip's limit
+SIGNUP_PER_IP = Limit("signup-ip", 10, 60 * 60)
+RESET_PER_IP = Limit("reset-ip", 10, 60 * 60)
+RESET_PER_ADDRESS = Limit("reset-address", 3, 60 * 60)
+
+
+def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(SIGNUP_PER_IP)
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("catalog:home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_signup(
+            email=form.cleaned_data["email"],
+            display_name=form.cleaned_data["display_name"],
+            password=form.cleaned_data["password"],
+            base_url=request.build_absolute_uri("/"),
+        )
+        return redirect("accounts:signup-done")
+    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request, "")})
+
+
+@require_http_methods(["GET", "HEAD"])
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_done.html")
+
+
+def _user_from_uid(uidb64: str) -> User | None:
+    try:
+        return User.objects.filter(pk=int(force_str(urlsafe_base64_decode(uidb64)))).first()
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """Show a confirm button (GET changes nothing); POST activates and logs in."""
+    user = _user_from_uid(uidb64)
+    valid = user is not None and not user.is_active and services.activation_token.check_token(
+        user, token
+    )
+    if request.method == "POST" and valid and services.user_activate(user=user, token=token):
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
+        return redirect("accounts:settings")
+    return render(request, "accounts/activate.html", {"valid": valid})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Log in by email. Limited per address and per client; the same error for every failure."""
+    form = LoginForm(request.POST or None)
+    next_url = _safe_next(request, reverse_lazy("catalog:home"))
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip().lower()[:254]
+        for limit, key in ((LOGIN_PER_IP, client_ip(request)), (LOGIN_PER_ACCOUNT, email)):
+            retry = throttle_hit(limit, key, fail_open=False)
+            if retry:
+                return too_many_requests(request, retry)
+        if form.is_valid():
+            user = authenticate(
+                request, email=form.cleaned_data["email"].lower(),
+                password=form.cleaned_data["password"],
+            )
+            if user is not None:
+                throttle_reset(LOGIN_PER_ACCOUNT, email)
+                login(request, user)
+                return redirect(next_url)
+        form.add_error(None, _("That email address and password do not match an active account."))
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("catalog:home")
+
+
+@method_decorator(throttled(RESET_PER_IP), name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view (same answer for every address), limited per client and address."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        if throttle_hit(RESET_PER_ADDRESS, form.cleaned_data["email"].lower()):
+            return redirect(self.success_url)  # silently: the answer must not differ
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:login")
+    post_reset_login = False
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        messages.success(self.request, gettext_lazy("Your password is changed. Please log in."))
+        return super().form_valid(form)
+
+
+@require_http_methods(["GET", "HEAD"])
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_reset_done.html")
+
+
+@method_decorator(login_required, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:settings")
+
+    def form_valid(self, form):  # type: ignore[no-untyped-def]
+        messages.success(self.request, gettext_lazy("Your password is changed."))
+        return super().form_valid(form)
+
+
+@require_http_methods(["GET", "HEAD"])
+def profile(request: HttpRequest, public_id: str) -> HttpResponse:
+    owner = profile_get(viewer=request.user, public_id=public_id)
+    memberships = membership_list_for_user(owner)
+    return render(request, "accounts/profile.html", {"owner": owner, "memberships": memberships})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(Limit("profile-edit", 30, 60 * 60))
+def settings_view(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your settings are saved."))
+        return redirect("accounts:settings")
+    memberships = membership_list_for_user(request.user)
+    return render(request, "accounts/settings.html", {"form": form, "memberships": memberships})
+

@@ -1,0 +1,149 @@
+"""The disease catalog: diseases, their names and codes, and phenotype annotations."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Disease(models.Model):
+    """A disease page. Identity is the primary code; the slug never changes once given."""
+
+    class Kind(models.TextChoices):
+        RARE = "rare", _("Rare disease")
+        COMMON = "common", _("Disease")
+
+    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    primary_code = models.CharField(max_length=40, unique=True)  # "ORPHA:31112", "ICD10:G71"
+    group_label = models.CharField(max_length=300, blank=True)  # e.g. the ICD-10 block
+    abbreviation = models.CharField(max_length=20, blank=True)
+    is_obsolete = models.BooleanField(default=False)  # gone from the source; page and URL kept
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def title(self) -> str:
+        """The name as questions use it: "Dermatofibrosarcoma protuberans (DFSP)"."""
+        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+
+class DiseaseCode(models.Model):
+    """A code of a disease in one coding system (cross-codes kept from the sources)."""
+
+    class System(models.TextChoices):
+        ORPHA = "ORPHA", "Orphanet"
+        ICD10 = "ICD10", "ICD-10"
+        OMIM = "OMIM", "OMIM"
+        MESH = "MESH", "MeSH"
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="codes")
+    system = models.CharField(max_length=10, choices=System.choices)
+    code = models.CharField(max_length=20)
+    label = models.CharField(max_length=300, blank=True)  # the source's own name for the code
+
+    class Meta:
+        ordering = ["system", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["disease", "system", "code"], name="uniq_disease_code")
+        ]
+        # Serves code look-ups in search ("ORPHA:31112", "G71.0").
+        indexes = [models.Index(fields=["system", "code"], name="diseasecode_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.system}:{self.code}"
+
+
+class DiseaseName(models.Model):
+    """A name a disease is known by; `normalized` is what search matches."""
+
+    class Kind(models.TextChoices):
+        PREFERRED = "preferred", _("Name")
+        SYNONYM = "synonym", _("Synonym")
+        ABBREVIATION = "abbreviation", _("Abbreviation")
+        SUBTYPE = "subtype", _("Includes")
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=300)
+    normalized = models.CharField(max_length=300)
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    source = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disease", "normalized", "kind"], name="uniq_disease_name"
+            )
+        ]
+        # Serves exact-name look-ups in search (an abbreviation typed in full).
+        indexes = [models.Index(fields=["normalized"], name="diseasename_exact")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchWord(models.Model):
+    """A word that occurs in disease names: the vocabulary for correcting typos in search."""
+
+    word = models.CharField(max_length=100, unique=True)
+    frequency = models.PositiveIntegerField()
+
+
+class PhenotypeTerm(models.Model):
+    """An HPO term (HP:0001482 is stored as id 1482)."""
+
+    id = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=300)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def hpo_id(self) -> str:
+        return f"HP:{self.id:07d}"
+
+
+class DiseasePhenotype(models.Model):
+    """A phenotype annotation of a disease with its frequency band."""
+
+    class Frequency(models.IntegerChoices):
+        # The HPO frequency terms HP:0040280–HP:0040285, in display order.
+        OBLIGATE = 1, _("Always present (100%)")
+        VERY_FREQUENT = 2, _("Very frequent (80–99%)")
+        FREQUENT = 3, _("Frequent (30–79%)")
+        OCCASIONAL = 4, _("Occasional (5–29%)")
+        VERY_RARE = 5, _("Very rare (1–4%)")
+        EXCLUDED = 6, _("Excluded (0%)")
+        UNKNOWN = 9, _("Frequency not given by the source")
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="phenotypes")
+    term = models.ForeignKey(PhenotypeTerm, on_delete=models.PROTECT, related_name="+")
+    frequency = models.PositiveSmallIntegerField(choices=Frequency.choices)
+
+    class Meta:
+        ordering = ["frequency", "term__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["disease", "term"], name="uniq_disease_phenotype")
+        ]
+
+
+class CatalogSource(models.Model):
+    """One imported source with its version: shown on the Sources page, makes re-imports cheap."""
+
+    key = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    version = models.CharField(max_length=100)
+    licence = models.CharField(max_length=200)
+    url = models.URLField()
+    records = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"

@@ -1,0 +1,188 @@
+"""Catalog reads: disease pages, phenotype bands and the one disease search."""
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from raremap.catalog import search
+from raremap.catalog.models import (
+    CatalogSource,
+    Disease,
+    DiseaseCode,
+    DiseaseName,
+    DiseasePhenotype,
+    SearchWord,
+)
+from raremap.catalog.normalize import normalize
+
+MAX_QUERY_LENGTH = 200
+MAX_QUERY_WORDS = 8
+_KIND_ORDER = {"preferred": 0, "abbreviation": 1, "synonym": 2, "subtype": 3}
+_CODE_PATTERNS = [
+    (re.compile(r"^orpha(?:net)?\s*[:\s]?\s*(\d{1,7})$", re.I), "ORPHA"),
+    (re.compile(r"^omim\s*[:\s]?\s*(\d{6})$", re.I), "OMIM"),
+    (re.compile(r"^(?:mesh\s*[:\s]?\s*)?(d\d{6,9})$", re.I), "MESH"),
+    (re.compile(r"^(?:icd-?10\s*[:\s]?\s*)?([a-z]\d\d(?:\.\d{1,2})?)$", re.I), "ICD10"),
+]
+
+
+def disease_get(slug: str) -> Disease:
+    """A disease with everything its page shows, in a fixed number of queries."""
+    queryset = Disease.objects.prefetch_related(
+        Prefetch("codes", queryset=DiseaseCode.objects.order_by("system", "code")),
+        Prefetch(
+            "names",
+            queryset=DiseaseName.objects.exclude(kind=DiseaseName.Kind.PREFERRED).order_by(
+                "kind", "name"
+            ),
+        ),
+        Prefetch(
+            "phenotypes",
+            queryset=DiseasePhenotype.objects.select_related("term").order_by(
+                "frequency", "term__name"
+            ),
+        ),
+    )
+    try:
+        return queryset.get(slug=slug)
+    except Disease.DoesNotExist:
+        raise Http404("No such disease") from None
+
+
+@dataclass
+class PhenotypeBand:
+    frequency: int
+    label: str
+    terms: list[str]
+
+
+def disease_phenotype_bands(disease: Disease) -> list[PhenotypeBand]:
+    """The prefetched phenotypes grouped by frequency band, most frequent first."""
+    bands: dict[int, PhenotypeBand] = {}
+    for annotation in disease.phenotypes.all():
+        band = bands.get(annotation.frequency)
+        if band is None:
+            band = PhenotypeBand(annotation.frequency, annotation.get_frequency_display(), [])
+            bands[annotation.frequency] = band
+        band.terms.append(annotation.term.name)
+    return [bands[key] for key in sorted(bands)]
+
+
+def catalog_stats() -> dict[str, int]:
+    counts = Disease.objects.filter(is_obsolete=False).aggregate(
+        rare=Count("id", filter=Q(kind=Disease.Kind.RARE)),
+        common=Count("id", filter=Q(kind=Disease.Kind.COMMON)),
+    )
+    return {"rare": counts["rare"], "common": counts["common"]}
+
+
+def catalog_source_list() -> QuerySet[CatalogSource]:
+    return CatalogSource.objects.order_by("name")
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    disease: Disease
+    matched_name: str = ""  # set when a synonym, abbreviation, subtype or code matched
+    matched_kind: str = ""
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    corrected_query: str = ""
+    capped: bool = False  # more names matched than search.MAX_CANDIDATES: refine the query
+
+
+def _code_matches(query: str) -> list[tuple[int, str]]:
+    compact = query.strip()
+    for pattern, system in _CODE_PATTERNS:
+        match = pattern.match(compact)
+        if match:
+            code = match[1].upper()
+            rows = DiseaseCode.objects.filter(system=system, code=code).values_list(
+                "disease_id", "label"
+            )
+            return [(disease_id, f"{system}:{code} {label}".strip()) for disease_id, label in rows]
+    return []
+
+
+def _correct(token: str, *, last: bool) -> str:
+    """The closest vocabulary word to a misspelt token, or the token itself."""
+    if len(token) < 4:
+        return token
+    # The last word may still be being typed: a known prefix is not a typo.
+    known = SearchWord.objects.filter(**{"word__startswith" if last else "word": token})
+    if known.exists():
+        return token
+    candidates = search.similar_words(token)
+    scored = [(difflib.SequenceMatcher(None, token, c).ratio(), c) for c in candidates]
+    scored = [s for s in scored if s[0] >= 0.75]
+    return max(scored)[1] if scored else token
+
+
+def _rank_names(name_ids: list[int], query_norm: str) -> list[tuple[int, str, str]]:
+    """(disease id, matched name, kind) per disease, best first, from full-text name hits."""
+    position = {name_id: i for i, name_id in enumerate(name_ids)}
+    rows = DiseaseName.objects.filter(id__in=name_ids, disease__is_obsolete=False).values_list(
+        "id", "disease_id", "name", "normalized", "kind"
+    )
+    ordered = sorted(
+        rows,
+        key=lambda r: (
+            r[3] != query_norm,  # an exact name first
+            _KIND_ORDER.get(r[4], 9),
+            not r[3].startswith(query_norm),  # then names that start with the query
+            len(r[3]),  # then the shortest, most general names
+            position[r[0]],
+        ),
+    )
+    best: dict[int, tuple[int, str, str]] = {}
+    for _id, disease_id, name, _norm, kind in ordered:
+        best.setdefault(disease_id, (disease_id, name, kind))
+    return list(best.values())
+
+
+def disease_search(query: str, *, limit: int = 20, offset: int = 0) -> SearchResult:
+    """Search diseases by name, synonym, abbreviation or code, correcting typos.
+
+    A constant number of queries whatever the number of results (one page of diseases is
+    fetched in one query); ranking is exact name, then preferred names, then text rank.
+    """
+    query = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    result = SearchResult(query=query)
+    if not normalize(query):
+        return result
+    ranked: list[tuple[int, str, str]] = [
+        (disease_id, label, "code") for disease_id, label in _code_matches(query)
+    ]
+    tokens = normalize(query).split()[:MAX_QUERY_WORDS]
+    name_ids = search.fulltext_name_ids(tokens)
+    result.capped = len(name_ids) >= search.MAX_CANDIDATES
+    name_hits = _rank_names(name_ids, " ".join(tokens))
+    if not name_hits and not ranked:
+        corrected = [
+            _correct(token, last=i == len(tokens) - 1) for i, token in enumerate(tokens)
+        ]
+        if corrected != tokens:
+            name_hits = _rank_names(search.fulltext_name_ids(corrected), " ".join(corrected))
+            if name_hits:
+                result.corrected_query = " ".join(corrected)
+    seen = {disease_id for disease_id, _l, _k in ranked}
+    ranked.extend(hit for hit in name_hits if hit[0] not in seen)
+    result.total = len(ranked)
+    page = ranked[offset : offset + limit]
+    diseases = Disease.objects.in_bulk([disease_id for disease_id, _l, _k in page])
+    for disease_id, label, kind in page:
+        disease = diseases[disease_id]
+        shown = "" if kind == "preferred" and label == disease.name else label
+        result.hits.append(SearchHit(disease, shown, kind))
+    return result

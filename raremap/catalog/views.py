@@ -1,0 +1,86 @@
+"""Catalog pages: home, search (with autocomplete), disease page, sources."""
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from raremap.catalog import selectors
+from raremap.communities.forms import JoinForm
+from raremap.communities.selectors import membership_get, membership_role_counts
+from raremap.core.decorators import cache_for_anonymous
+
+RESULTS_PER_PAGE = 20
+SUGGESTIONS = 8
+
+CODE_LINKS = {
+    "ORPHA": "https://www.orpha.net/en/disease/detail/{code}",
+    "ICD10": "https://icd.who.int/browse10/2019/en#/{code}",
+    "OMIM": "https://omim.org/entry/{code}",
+    "MESH": "https://meshb.nlm.nih.gov/record/ui?ui={code}",
+}
+
+
+@require_safe
+@cache_for_anonymous
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/home.html", {"stats": selectors.catalog_stats()})
+
+
+@require_safe
+@cache_for_anonymous
+def search(request: HttpRequest) -> HttpResponse:
+    """The search results page: works without JavaScript, paginated."""
+    query = request.GET.get("q", "")
+    page_number = request.GET.get("page", "1")
+    page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) < 1000 else 1
+    result = selectors.disease_search(
+        query, limit=RESULTS_PER_PAGE, offset=(page_number - 1) * RESULTS_PER_PAGE
+    )
+    paginator = Paginator(range(result.total), RESULTS_PER_PAGE)
+    page = paginator.get_page(page_number)
+    return render(
+        request,
+        "catalog/search.html",
+        {"result": result, "page": page, "search_query": result.query},
+    )
+
+
+@require_safe
+@cache_for_anonymous
+def autocomplete(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the search box (an htmx fragment); without htmx, the results page."""
+    if "HX-Request" not in request.headers:
+        return redirect(f"{reverse('catalog:search')}?{request.GET.urlencode()}")
+    result = selectors.disease_search(request.GET.get("q", ""), limit=SUGGESTIONS)
+    return render(request, "catalog/_suggestions.html", {"result": result})
+
+
+@require_safe
+@cache_for_anonymous
+def disease_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    disease = selectors.disease_get(slug)
+    membership = membership_get(request.user, disease)
+    codes = [
+        {"code": c, "url": CODE_LINKS[c.system].format(code=c.code)}
+        for c in disease.codes.all()
+        if c.system in CODE_LINKS
+    ]
+    context = {
+        "disease": disease,
+        "codes": codes,
+        "names": list(disease.names.all()),
+        "bands": selectors.disease_phenotype_bands(disease),
+        "counts": membership_role_counts(disease),
+        "membership": membership,
+        "join_form": JoinForm(initial={"role": membership.role if membership else None}),
+        "sources": {s.key: s for s in selectors.catalog_source_list()},
+    }
+    return render(request, "catalog/disease_detail.html", context)
+
+
+@require_safe
+@cache_for_anonymous
+def sources(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/sources.html", {"sources": selectors.catalog_source_list()})

@@ -1,0 +1,62 @@
+"""The one path for user text: Markdown → HTML → allowlist sanitiser.
+
+Every piece of text a member writes (answers, messages, profile text, notifications, previews)
+is turned into HTML here and nowhere else. Order matters: render first, then sanitise, so that
+whatever the Markdown renderer produces (for example a `javascript:` link) is still checked.
+Raw HTML in the source is not passed through by the renderer at all.
+"""
+
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h3", "h4", "h5", "h6",
+    "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow noopener noreferrer ugc"
+
+_markdown = (
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    .enable("table")
+    .enable("strikethrough")
+    # Headings inside user text would fight with the page's own outline; they are shifted
+    # down in _shift_headings instead of being dropped.
+)
+_HEADING = re.compile(r"<(/?)h([1-6])>")
+_LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|https?://", re.IGNORECASE)
+
+
+def _shift_headings(html: str) -> str:
+    return _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", html)
+
+
+def render_markdown(text: str) -> str:
+    """Render member-written Markdown to sanitised HTML, safe to store and to show."""
+    html = _shift_headings(_markdown.render(text or ""))
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    ).strip()
+
+
+def count_links(text: str) -> int:
+    """How many links a piece of Markdown holds (the sandbox for new accounts limits it)."""
+    return len(_LINK.findall(text or ""))
+
+
+def plain_text(text: str, limit: int = 300) -> str:
+    """A short plain-text rendering (meta descriptions, snippets): tags dropped, cut at a word."""
+    stripped = nh3.clean(render_markdown(text), tags=set()).strip()
+    stripped = " ".join(stripped.split())
+    if len(stripped) <= limit:
+        return stripped
+    return stripped[: limit - 1].rsplit(" ", 1)[0] + "…"

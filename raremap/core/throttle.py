@@ -1,0 +1,100 @@
+"""Throttling through the cache: fixed windows, one helper for every write.
+
+`throttle_hit` counts an attempt and says whether it is still allowed; `throttled` wraps a view
+and answers 429 with Retry-After when the limit is reached. With a cache that fails (Redis down)
+the helper fails closed for log-in style limits (`fail_open=False`).
+"""
+
+import hashlib
+import ipaddress
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    count: int
+    seconds: int
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client address, IPv6 counted per /64 (one host usually has a whole /64)."""
+    raw = request.META.get("REMOTE_ADDR", "") or "unknown"
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def throttle_hit(limit: Limit, key: str, *, fail_open: bool = True) -> int:
+    """Count one attempt for `key`; return 0 if allowed, else the seconds until it is."""
+    window = int(time.time() // limit.seconds)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    cache_key = f"throttle:{limit.scope}:{window}:{digest}"
+    try:
+        cache.add(cache_key, 0, limit.seconds + 1)
+        used = cache.incr(cache_key)
+    except Exception:  # the cache is down: log-in style limits refuse, others let through
+        logger.warning("throttle cache unavailable for %s", limit.scope)
+        return 0 if fail_open else limit.seconds
+    if used > limit.count:
+        return limit.seconds - int(time.time()) % limit.seconds
+    return 0
+
+
+def throttle_reset(limit: Limit, key: str) -> None:
+    """Forget the attempts of `key` in the current window (after a successful log-in)."""
+    window = int(time.time() // limit.seconds)
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    try:
+        cache.delete(f"throttle:{limit.scope}:{window}:{digest}")
+    except Exception:
+        logger.warning("throttle cache unavailable for %s", limit.scope)
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    response = render(
+        request,
+        "core/429.html",
+        {"message": _("Too many attempts. Please wait a little and try again.")},
+        status=429,
+    )
+    response["Retry-After"] = str(max(retry_after, 1))
+    return response
+
+
+def throttled(
+    *limits: Limit, methods: tuple[str, ...] = ("POST",), fail_open: bool = True
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Limit a view per client address (and per member when logged in) for `methods`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if request.method in methods:
+                who = client_ip(request)
+                if request.user.is_authenticated:
+                    who = f"user:{request.user.pk}"
+                for limit in limits:
+                    retry = throttle_hit(limit, who, fail_open=fail_open)
+                    if retry:
+                        return too_many_requests(request, retry)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
