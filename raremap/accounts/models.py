@@ -40,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     bio = models.TextField(_("about me"), max_length=2000, blank=True)
     bio_html = models.TextField(blank=True, editable=False)  # rendered once, at write time
+    # ISO 3166 alpha-2; shown only on the profile (private by default). Map places are
+    # chosen per community, at a precision the member picks (atlas app), never derived from this.
+    country = models.CharField(_("country"), max_length=2, blank=True)
     profile_public = models.BooleanField(
         _("show my profile to members"),
         default=False,

