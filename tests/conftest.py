@@ -13,7 +13,10 @@ from django.core.cache import cache
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _test_settings() -> None:
+def _test_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Static files come from the apps' folders (no collectstatic in tests).
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
+    settings.WHITENOISE_USE_FINDERS = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -6,6 +6,7 @@ whatever the Markdown renderer produces (for example a `javascript:` link) is st
 Raw HTML in the source is not passed through by the renderer at all.
 """
 
+import html
 import re
 
 import nh3
@@ -54,8 +55,11 @@ def count_links(text: str) -> int:
 
 
 def plain_text(text: str, limit: int = 300) -> str:
-    """A short plain-text rendering (meta descriptions, snippets): tags dropped, cut at a word."""
-    stripped = nh3.clean(render_markdown(text), tags=set()).strip()
+    """A short plain-text rendering (meta descriptions, snippets): tags dropped, cut at a word.
+
+    The result is text, not HTML: templates escape it like any other string.
+    """
+    stripped = html.unescape(nh3.clean(render_markdown(text), tags=set())).strip()
     stripped = " ".join(stripped.split())
     if len(stripped) <= limit:
         return stripped
