@@ -36,6 +36,16 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 
 @pytest.fixture(autouse=True)
+def _keep_the_catalog(request: pytest.FixtureRequest) -> None:
+    """A bare transaction=True test would flush the session's catalog: use tests.markers."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("available_apps"):
+        pytest.fail("use tests.markers.transactional instead of django_db(transaction=True)")
+    if "live_server" in request.fixturenames:
+        pytest.fail("live_server flushes the catalog: use the site_server fixture")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Throttles, page cache and counters must not leak from one test into the next."""
     cache.clear()

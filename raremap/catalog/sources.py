@@ -194,8 +194,8 @@ def _is_abbreviation(token: str, name: str) -> bool:
 
 
 def _squash(text: str) -> str:
-    """A key under which "Bednar's tumor" and "Bednars tumor" are the same name."""
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    """A key under which "Bednar tumor", "Bednar's tumor" and "Bednars tumor" are one name."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"(?:'s|s)\b", "", text.lower()))
 
 
 def add_mesh_synonyms(diseases: list[SourceDisease]) -> SourceInfo:
@@ -230,8 +230,7 @@ def add_mesh_synonyms(diseases: list[SourceDisease]) -> SourceInfo:
         synonyms = []
         for variant in variants:
             key = _squash(variant)
-            plural_of_known = key.endswith("s") and key[:-1] in seen
-            if "," in variant or key in seen or plural_of_known:
+            if "," in variant or key in seen:
                 continue
             seen.add(key)
             for abbreviation in abbreviations:  # "juvenile dfsp" → "juvenile DFSP"

@@ -1,0 +1,67 @@
+"""A visitor searches for a disease and reads its page, with and without JavaScript."""
+
+from importlib.resources import files
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+AXE = (files("axe_playwright_python") / "axe.min.js").read_text()
+
+
+def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(content=AXE)
+    violations = page.evaluate("async () => (await axe.run()).violations")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in violations]
+
+
+def test_search_with_autocomplete_to_the_dfsp_page(site_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site_server + "/")
+    page.fill("#site-search", "dfsp")
+    suggestion = page.locator("#search-suggestions a", has_text="Dermatofibrosarcoma protuberans")
+    suggestion.first.wait_for()
+    suggestion.first.click()
+
+    page.wait_for_url("**/d/dermatofibrosarcoma-protuberans/")
+    assert page.locator("h1").inner_text() == "Dermatofibrosarcoma protuberans (DFSP)"
+    assert page.locator("#symptoms ~ .band li").count() == 8
+    assert page.csp_violations == []
+    screenshot(page, "dfsp-page")
+
+
+def test_search_works_without_javascript(site_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_server + "/")
+    page.fill("#home-search", "dermatofibrosarcma")
+    page.press("#home-search", "Enter")
+
+    page.wait_for_url("**/search/?q=dermatofibrosarcma")
+    assert "Showing results for “dermatofibrosarcoma”" in page.inner_text("main")
+    page.click("text=Dermatofibrosarcoma protuberans (DFSP)")
+    assert page.locator("h1").inner_text() == "Dermatofibrosarcoma protuberans (DFSP)"
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/search/?q=marfan", "/d/dermatofibrosarcoma-protuberans/", "/accounts/signup/"]
+)
+def test_pages_have_no_accessibility_violations(site_server: str, browser, path: str) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(bypass_csp=True)  # only to inject axe; the CSP is tested above
+    page = context.new_page()
+    page.goto(site_server + path)
+
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_narrow_screen_has_no_horizontal_scroll(site_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(site_server + "/d/dermatofibrosarcoma-protuberans/")
+
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "dfsp-page-mobile")
+    context.close()
