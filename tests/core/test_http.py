@@ -19,8 +19,15 @@ def directives(policy: str) -> dict[str, str]:
     return dict(part.strip().split(" ", 1) for part in policy.split(";"))
 
 
-PAGES = ["/", "/search/?q=dfsp", "/d/dermatofibrosarcoma-protuberans/", "/sources/", "/about/",
-         "/accounts/login/", "/accounts/signup/"]
+PAGES = [
+    "/",
+    "/search/?q=dfsp",
+    "/d/dermatofibrosarcoma-protuberans/",
+    "/sources/",
+    "/about/",
+    "/accounts/login/",
+    "/accounts/signup/",
+]
 
 
 @pytest.mark.django_db
@@ -42,7 +49,8 @@ def test_no_inline_script_or_style(client: Client, path: str) -> None:
     html = client.get(path).content.decode()
 
     assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
-    assert "<style" not in html and " style=" not in html
+    assert "<style" not in html
+    assert " style=" not in html
     assert re.search(r"<[^>]*\son[a-z]+\s*=", html) is None
 
 
@@ -103,7 +111,10 @@ def test_deploy_check_passes_with_production_settings() -> None:
 def test_no_secret_key_means_no_boot() -> None:
     env = {**os.environ, "SECRET_KEY": ""}
     result = subprocess.run(
-        [sys.executable, "-m", "raremap", "check"], env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "raremap", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
         check=False,
     )
 

@@ -28,10 +28,12 @@ XSS_CORPUS = [
     "<<script>script>alert(1)<</script>/script>",
     "<details open ontoggle=alert(1)>",
     "`<script>alert(1)</script>`",
-    "[x](https://example.org \"title\" onmouseover=alert(1))",
+    '[x](https://example.org "title" onmouseover=alert(1))',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "\u003cscript\u003ealert(1)\u003c/script\u003e",
 ]
+
+
 class _ActiveHtmlFinder(HTMLParser):
     """Collects whatever could run: a tag outside the allowlist, an event handler attribute,
     or a link whose scheme is not http, https or mailto (as a browser would parse it)."""
@@ -86,7 +88,10 @@ def test_headings_are_shifted_below_the_page_outline() -> None:
 
 
 def test_plain_text_is_short_and_tagless() -> None:
-    assert plain_text("**bold** <b>x</b> " + "word " * 100, limit=30) == "bold <b>x</b> word word word…"
+    assert (
+        plain_text("**bold** <b>x</b> " + "word " * 100, limit=30)
+        == "bold <b>x</b> word word word…"
+    )
 
 
 def test_count_links() -> None:
@@ -94,6 +99,10 @@ def test_count_links() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("<>\"'=:/()[]!&#;`\\ \n abcjvsriptonerl0123")), max_size=120))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("<>\"'=:/()[]!&#;`\\ \n abcjvsriptonerl0123")), max_size=120
+    )
+)
 def test_generated_text_never_yields_active_html(text: str) -> None:
     assert active_parts(render_markdown(text)) == []

