@@ -25,9 +25,13 @@ CHROMIUM_ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
-# Playwright's sync API runs an event loop in this thread; the Django calls the tests make
-# (fixtures, the ORM) are synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright's sync API runs an event loop in this thread; the Django calls that tests and
+    fixtures make here are synchronous and safe, so Django's async guard is lifted for them."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
