@@ -26,12 +26,8 @@ CHROMIUM_ARGS = [
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture(autouse=True)
-def _sync_orm_beside_playwright(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Playwright's sync API runs an event loop in this thread; the Django calls that tests and
-    fixtures make here are synchronous and safe, so Django's async guard is lifted for them."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Browser tests make no ORM calls themselves: Playwright's sync API runs an event loop in the
+# test thread, where Django refuses database access. Only the server thread reads the database.
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
