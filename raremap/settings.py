@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "js_lib_htmx",
+    "ninja",  # its bundled Swagger UI files: the API docs page loads nothing from a CDN
     "raremap.core",
     "raremap.accounts",
     "raremap.catalog",

@@ -1,10 +1,34 @@
-"""The JSON API under /api/v1/ (django-ninja), with its OpenAPI document at /api/v1/openapi.json."""
+"""The JSON API under /api/v1/ (django-ninja), with its OpenAPI document at /api/v1/openapi.json.
 
-from ninja import NinjaAPI
+Routers live one per domain (catalog.py, …) and call the same selectors and services as the
+pages. Every error answers in one envelope (errors.py).
 
-api = NinjaAPI(
+Authentication: the reads here are public (`auth=None`) and cacheable for anonymous visitors.
+Writes will take token auth per router or operation — `api.add_router(..., auth=TokenAuth())`
+or `@router.post(..., auth=...)` — so that a public read never asks for credentials.
+"""
+
+from ninja import Swagger
+
+from raremap.api import catalog
+from raremap.api.errors import RareMapAPI
+from raremap.core.decorators import cache_for_anonymous
+
+api = RareMapAPI(
     title="RareMap API",
     version="1",
-    description="Disease catalog, communities and (later) questions, treatments and maps.",
+    description=(
+        "Disease catalog, communities and (later) questions, treatments and maps. "
+        "URLs in answers are paths from the site root; blank values are null. "
+        'Errors answer {"error": {"status", "code", "message", "details"?}}.'
+    ),
     urls_namespace="api",
+    auth=None,
+    # "ninja" is an installed app, so the Swagger page uses its bundled files, not a CDN;
+    # validatorUrl None stops Swagger UI from sending the document to validator.swagger.io.
+    docs_url="/docs",
+    docs=Swagger(settings={"validatorUrl": None}),
+    docs_decorator=cache_for_anonymous,  # the OpenAPI document is the same for everyone
 )
+
+api.add_router("/diseases", catalog.router)

@@ -31,6 +31,14 @@ class Disease(models.Model):
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
 
 
+CODE_LINKS = {
+    "ORPHA": "https://www.orpha.net/en/disease/detail/{code}",
+    "ICD10": "https://icd.who.int/browse10/2019/en#/{code}",
+    "OMIM": "https://omim.org/entry/{code}",
+    "MESH": "https://meshb.nlm.nih.gov/record/ui?ui={code}",
+}
+
+
 class DiseaseCode(models.Model):
     """A code of a disease in one coding system (cross-codes kept from the sources)."""
 
@@ -55,6 +63,11 @@ class DiseaseCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}:{self.code}"
+
+    @property
+    def url(self) -> str:
+        """The code's page at the body that keeps the coding system."""
+        return CODE_LINKS[self.system].format(code=self.code)
 
 
 class DiseaseName(models.Model):

@@ -14,13 +14,6 @@ from raremap.core.decorators import cache_for_anonymous
 RESULTS_PER_PAGE = 20
 SUGGESTIONS = 8
 
-CODE_LINKS = {
-    "ORPHA": "https://www.orpha.net/en/disease/detail/{code}",
-    "ICD10": "https://icd.who.int/browse10/2019/en#/{code}",
-    "OMIM": "https://omim.org/entry/{code}",
-    "MESH": "https://meshb.nlm.nih.gov/record/ui?ui={code}",
-}
-
 
 @require_safe
 @cache_for_anonymous
@@ -62,14 +55,9 @@ def autocomplete(request: HttpRequest) -> HttpResponse:
 def disease_detail(request: HttpRequest, slug: str) -> HttpResponse:
     disease = selectors.disease_get(slug)
     membership = membership_get(request.user, disease)
-    codes = [
-        {"code": c, "url": CODE_LINKS[c.system].format(code=c.code)}
-        for c in disease.codes.all()
-        if c.system in CODE_LINKS
-    ]
     context = {
         "disease": disease,
-        "codes": codes,
+        "codes": list(disease.codes.all()),
         "names": list(disease.names.all()),
         "bands": selectors.disease_phenotype_bands(disease),
         "counts": membership_role_counts(disease),

@@ -30,6 +30,8 @@ class AnonymousPageCacheMiddleware:
 
     def _is_anonymous(self, request: HttpRequest) -> bool:
         cookies = request.COOKIES
+        if "Authorization" in request.headers:  # an API client with a token
+            return False
         return settings.SESSION_COOKIE_NAME not in cookies and not any(
             name in cookies for name in _PERSONAL_COOKIES
         )

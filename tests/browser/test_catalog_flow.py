@@ -65,3 +65,13 @@ def test_narrow_screen_has_no_horizontal_scroll(site_server: str, browser) -> No
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "dfsp-page-mobile")
     context.close()
+
+
+def test_api_docs_page_runs_under_the_csp(site_server: str, page) -> None:  # type: ignore[no-untyped-def]
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(site_server + "/api/v1/docs")
+
+    page.get_by_text("/api/v1/diseases/search", exact=True).first.wait_for()
+    assert page.csp_violations == []
+    assert [url for url in requests if not url.startswith(site_server)] == []

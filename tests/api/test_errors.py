@@ -1,0 +1,259 @@
+"""Every API error answers in one envelope: {"error": {"status", "code", "message", "details"?}}."""
+
+import json
+import logging
+
+import pytest
+from django.http import Http404
+from django.test import Client, RequestFactory
+from ninja.errors import AuthenticationError, HttpError, Throttled
+
+from raremap.api.urls import api
+
+SEARCH_URL = "/api/v1/diseases/search"
+DFSP_URL = "/api/v1/diseases/dermatofibrosarcoma-protuberans"
+NOT_FOUND = {"error": {"status": 404, "code": "not_found", "message": "Not found."}}
+
+
+def invalid(*details: tuple[str, str, str]) -> dict:
+    return {
+        "error": {
+            "status": 422,
+            "code": "invalid",
+            "message": "The request is not valid: see details.",
+            "details": [
+                {"location": "query", "field": field, "message": message, "type": kind}
+                for field, message, kind in details
+            ],
+        }
+    }
+
+
+# --- 422 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["", "   "])
+def test_empty_query_is_invalid(client: Client, q: str) -> None:
+    response = client.get(SEARCH_URL, {"q": q})
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == invalid(
+        ("q", "String should have at least 1 character", "string_too_short")
+    )
+
+
+@pytest.mark.django_db
+def test_missing_query_is_invalid(client: Client) -> None:
+    response = client.get(SEARCH_URL)
+
+    assert response.status_code == 422
+    assert response.json() == invalid(("q", "Field required", "missing"))
+
+
+@pytest.mark.django_db
+def test_too_long_query_is_invalid(client: Client) -> None:
+    response = client.get(SEARCH_URL, {"q": "a" * 201})
+
+    assert response.status_code == 422
+    assert response.json() == invalid(
+        ("q", "String should have at most 200 characters", "string_too_long")
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        (
+            {"limit": "0"},
+            ("limit", "Input should be greater than or equal to 1", "greater_than_equal"),
+        ),
+        ({"limit": "51"}, ("limit", "Input should be less than or equal to 50", "less_than_equal")),
+        (
+            {"limit": "ten"},
+            (
+                "limit",
+                "Input should be a valid integer, unable to parse string as an integer",
+                "int_parsing",
+            ),
+        ),
+        (
+            {"offset": "-1"},
+            ("offset", "Input should be greater than or equal to 0", "greater_than_equal"),
+        ),
+        (
+            {"offset": "10001"},
+            ("offset", "Input should be less than or equal to 10000", "less_than_equal"),
+        ),
+    ],
+)
+def test_paging_out_of_range_is_invalid(
+    client: Client, params: dict[str, str], detail: tuple[str, str, str]
+) -> None:
+    response = client.get(SEARCH_URL, {"q": "dfsp", **params})
+
+    assert response.status_code == 422
+    assert response.json() == invalid(detail)
+
+
+@pytest.mark.django_db
+def test_every_invalid_field_is_listed(client: Client) -> None:
+    response = client.get(SEARCH_URL, {"q": "", "limit": "99"})
+
+    assert response.json() == invalid(
+        ("q", "String should have at least 1 character", "string_too_short"),
+        ("limit", "Input should be less than or equal to 50", "less_than_equal"),
+    )
+
+
+@pytest.mark.django_db
+def test_errors_are_not_cached(client: Client) -> None:
+    response = client.get(SEARCH_URL, {"q": ""})
+
+    assert not response.has_header("Cache-Control")
+    assert not getattr(response, "cache_for_anonymous", False)
+
+
+# --- 404 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/diseases/no-such-disease",
+        "/api/v1/diseases/not a slug",
+        "/api/v1/diseases/",
+        "/api/v1/no/such/route",
+        "/api/v1/",
+    ],
+)
+def test_unknown_resource_is_404(client: Client, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_post_to_unknown_route_is_404_not_a_csrf_failure() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/api/v1/no/such/route", {"a": "b"})
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+@pytest.mark.django_db
+def test_docs_page_loads_only_our_own_files(client: Client) -> None:
+    response = client.get("/api/v1/docs")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    assert "validatorUrl" in html
+
+
+# --- 405 ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "head"])
+@pytest.mark.parametrize("path", [SEARCH_URL, DFSP_URL])
+def test_unlisted_method_is_405(client: Client, method: str, path: str) -> None:
+    response = getattr(client, method)(path)
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    if method != "head":  # a HEAD answer has no body
+        assert response.json() == {
+            "error": {
+                "status": 405,
+                "code": "method_not_allowed",
+                "message": "Method not allowed; use GET.",
+            }
+        }
+
+
+@pytest.mark.django_db
+def test_post_with_csrf_checks_is_still_405() -> None:
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(SEARCH_URL, {"q": "dfsp"})
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+# --- handlers for errors no read endpoint raises yet ------------------------------------------
+
+
+@pytest.fixture
+def api_request(rf: RequestFactory):  # type: ignore[no-untyped-def]
+    return rf.get(SEARCH_URL)
+
+
+def test_throttled_is_429_with_retry_after(api_request) -> None:  # type: ignore[no-untyped-def]
+    response = api.on_exception(api_request, Throttled(wait=30))
+
+    assert response.status_code == 429
+    assert response["Retry-After"] == "30"
+    assert json.loads(response.content) == {
+        "error": {"status": 429, "code": "throttled", "message": "Too many requests."}
+    }
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (AuthenticationError(), (401, "unauthorized", "Unauthorized")),
+        (
+            HttpError(403, "Only moderators may do this."),
+            (403, "forbidden", "Only moderators may do this."),
+        ),
+        (HttpError(409, "Already voted."), (409, "conflict", "Already voted.")),
+        (HttpError(418, "Teapot."), (418, "error", "Teapot.")),
+    ],
+)
+def test_http_errors_keep_their_status_and_message(
+    api_request, exc: HttpError, expected: tuple[int, str, str]
+) -> None:  # type: ignore[no-untyped-def]
+    response = api.on_exception(api_request, exc)
+
+    status, code, message = expected
+    assert response.status_code == status
+    assert json.loads(response.content) == {
+        "error": {"status": status, "code": code, "message": message}
+    }
+
+
+def test_http404_text_is_not_shown(api_request) -> None:  # type: ignore[no-untyped-def]
+    response = api.on_exception(api_request, Http404("No Disease matches the given query."))
+
+    assert (response.status_code, json.loads(response.content)) == (404, NOT_FOUND)
+
+
+def test_unexpected_error_is_500_without_internals(
+    api_request, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        try:
+            raise RuntimeError("connection to db.internal:5432 failed, password=hunter2")
+        except RuntimeError as exc:
+            response = api.on_exception(api_request, exc)
+
+    assert response.status_code == 500
+    assert json.loads(response.content) == {
+        "error": {"status": 500, "code": "server_error", "message": "Internal server error."}
+    }
+    assert b"hunter2" not in response.content
+    assert b"RuntimeError" not in response.content
+    # Reported to the server log with its traceback, once.
+    [record] = caplog.records
+    assert record.getMessage() == f"Internal Server Error: {SEARCH_URL}"
+    assert record.exc_info is not None
+    assert response._has_been_logged  # type: ignore[attr-defined]
