@@ -143,3 +143,13 @@ def test_anonymous_pages_are_served_from_the_cache(
     with django_assert_num_queries(0):
         second = client.get(DFSP_URL)
     assert second.content == first.content
+
+
+@pytest.mark.django_db
+def test_spanish_page_is_translated(client: Client) -> None:
+    text = text_of(client.get("/es" + DFSP_URL).content.decode())
+
+    assert "Síntomas" in text
+    assert "Muy frecuente (80–99 %) (5)" in text
+    assert "Aviso médico:" in text
+    assert "Únete a la comunidad" in text
