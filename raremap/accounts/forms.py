@@ -1,19 +1,56 @@
+import unicodedata
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from raremap.accounts.models import User
 
+DISPLAY_NAME_MIN = 3
+DISPLAY_NAME_MAX = 40
 
-class SignupForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"), max_length=254,
-                             help_text=_("Never shown to anyone. We send a link to confirm it."))
-    display_name = forms.CharField(
+
+def clean_display_name(value: str, *, owner: User | None = None) -> str:
+    """A display name as stored: NFKC, single spaces, visible characters, free (any case).
+
+    NFKC folds look-alike forms (full-width letters) and the character check refuses
+    invisible ones (zero-width spaces, bidi overrides), so that nobody can pass for another.
+    """
+    name = " ".join(unicodedata.normalize("NFKC", value).split())
+    if "@" in name:
+        raise forms.ValidationError(_("A display name cannot contain “@”."))
+    if any(unicodedata.category(char) in {"Cc", "Cf"} for char in name):
+        raise forms.ValidationError(_("A display name cannot contain invisible characters."))
+    if not DISPLAY_NAME_MIN <= len(name) <= DISPLAY_NAME_MAX:  # NFKC can shrink or grow it
+        raise forms.ValidationError(
+            _("A display name has %(min)d to %(max)d characters.")
+            % {"min": DISPLAY_NAME_MIN, "max": DISPLAY_NAME_MAX}
+        )
+    taken = User.objects.filter(display_name__iexact=name)
+    if owner is not None:
+        taken = taken.exclude(pk=owner.pk)
+    if taken.exists():
+        raise forms.ValidationError(_("This display name is taken. Please choose another."))
+    return name
+
+
+def _display_name_field() -> forms.CharField:
+    return forms.CharField(
         label=_("Display name"),
-        min_length=3,
-        max_length=40,
+        min_length=DISPLAY_NAME_MIN,
+        max_length=DISPLAY_NAME_MAX,
         help_text=_("How others see you. Use a pseudonym rather than your real name."),
     )
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("Never shown to anyone. We send a link to confirm it."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    display_name = _display_name_field()
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -23,18 +60,21 @@ class SignupForm(forms.Form):
     )
 
     def clean_display_name(self) -> str:
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if "@" in name:
-            raise forms.ValidationError(_("A display name cannot contain “@”."))
-        if User.objects.filter(display_name__iexact=name).exists():
-            raise forms.ValidationError(_("This display name is taken. Please choose another."))
-        return name
+        return clean_display_name(self.cleaned_data["display_name"])
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        email = cleaned.get("email", "")
+        name = cleaned.get("display_name", "")
+        if email and name and name.casefold() == email.split("@")[0].casefold():
+            # The display name is public; the address is not (private by default).
+            self.add_error(
+                "display_name",
+                _("This name is the first part of your email address. Please choose another."),
+            )
         password = cleaned.get("password")
         if password:
-            probe = User(email=cleaned.get("email", ""), display_name=cleaned.get("display_name", ""))
+            probe = User(email=email, display_name=name)
             try:
                 password_validation.validate_password(password, probe)
             except forms.ValidationError as error:
@@ -43,7 +83,11 @@ class SignupForm(forms.Form):
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(label=_("Email address"), max_length=254)
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     password = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -53,16 +97,20 @@ class LoginForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    display_name = _display_name_field()
+
     class Meta:
         model = User
         fields = ["display_name", "bio", "profile_public"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "bio": _("Shown on your profile. You can use Markdown for links and lists."),
+            # Memberships are health data: say plainly what a public profile shows.
+            "profile_public": _(
+                "Off: only you see your profile. On: logged-in members see your display name, "
+                "your “about me” and the communities you have joined, with your role."
+            ),
+        }
 
     def clean_display_name(self) -> str:
-        name = " ".join(self.cleaned_data["display_name"].split())
-        if "@" in name:
-            raise forms.ValidationError(_("A display name cannot contain “@”."))
-        taken = User.objects.filter(display_name__iexact=name).exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(_("This display name is taken. Please choose another."))
-        return name
+        return clean_display_name(self.cleaned_data["display_name"], owner=self.instance)

@@ -1,23 +1,54 @@
 """Account writes: sign-up with email confirmation, activation, profile changes."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
 from raremap.core.text import render_markdown
 
+ACTIVATION_SECONDS = 3 * 24 * 60 * 60  # the sign-up page promises three days
+
 
 class ActivationTokenGenerator(PasswordResetTokenGenerator):
+    """Links that confirm an address: valid three days, void once the account was used.
+
+    The hash covers the password (a new sign-up for a pending account voids older links) and
+    the last log-in (an account that was activated, then deactivated by a moderator, cannot be
+    woken up again by an old link).
+    """
+
     key_salt = "raremap.accounts.activation"
 
     def _make_hash_value(self, user: User, timestamp: int) -> str:  # type: ignore[override]
-        return f"{user.pk}{user.is_active}{timestamp}{user.email}"
+        login = (
+            "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
+        )
+        return f"{user.pk}{user.password}{user.is_active}{login}{timestamp}{user.email}"
+
+    def check_token(self, user: User | None, token: str | None) -> bool:  # type: ignore[override]
+        # Django's check_token ties every generator to PASSWORD_RESET_TIMEOUT (one hour).
+        if not (user and token) or token.count("-") != 1:
+            return False
+        try:
+            timestamp = base36_to_int(token.split("-")[0])
+        except ValueError:
+            return False
+        if self._num_seconds(self._now()) - timestamp > ACTIVATION_SECONDS:
+            return False
+        return any(
+            constant_time_compare(self._make_token_with_timestamp(user, timestamp, secret), token)
+            for secret in [self.secret, *self.secret_fallbacks]
+        )
 
 
 activation_token = ActivationTokenGenerator()
@@ -27,48 +58,81 @@ def _absolute(path: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}{path}"
 
 
-def user_signup(*, email: str, display_name: str, password: str, base_url: str) -> User | None:
-    """Create an inactive account and mail a confirmation link.
+def _is_pending(user: User) -> bool:
+    """Signed up, never confirmed: the address was never proven, so nothing there is anyone's."""
+    return not user.is_active and user.last_login is None
 
-    For an address that already has an account, mail a notice instead and create nothing:
-    the visitor sees the same page either way (no account enumeration).
-    """
-    email = email.strip().lower()
-    existing = User.objects.filter(email=email).first()
-    if existing is not None:
-        send_mail(
-            _("Someone tried to sign up with your address"),
-            _(
-                "Someone (perhaps you) tried to create a RareMap account with this address. "
-                "You already have one: log in or reset your password at %(url)s"
-            )
-            % {"url": _absolute(reverse("accounts:password-reset"), base_url)},
-            settings.DEFAULT_FROM_EMAIL,
-            [email],
-        )
-        return None
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(
-                email, password, display_name=display_name, is_active=False
-            )
-    except IntegrityError:  # the same address or name signed up in parallel
-        return None
+
+def _send_activation(user: User, base_url: str, next_url: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    link = _absolute(
-        reverse("accounts:activate", args=[uid, activation_token.make_token(user)]), base_url
-    )
+    path = reverse("accounts:activate", args=[uid, activation_token.make_token(user)])
+    if next_url:
+        path = f"{path}?{urlencode({'next': next_url})}"
     send_mail(
         _("Confirm your RareMap account"),
-        _("Welcome to RareMap. Confirm your address to finish signing up: %(link)s")
-        % {"link": link},
+        _(
+            "Welcome to RareMap. Confirm your address to finish signing up (the link works "
+            "for three days): %(link)s\n\nIf you did not sign up, ignore this email: no account "
+            "is created without the link."
+        )
+        % {"link": _absolute(path, base_url)},
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+    )
+
+
+def _send_account_exists(email: str, base_url: str) -> None:
+    send_mail(
+        _("Someone tried to sign up with your address"),
+        _(
+            "Someone (perhaps you) tried to create a RareMap account with this address. "
+            "You already have one: log in or reset your password at %(url)s"
+        )
+        % {"url": _absolute(reverse("accounts:password-reset"), base_url)},
         settings.DEFAULT_FROM_EMAIL,
         [email],
     )
+
+
+def user_signup(
+    *, email: str, display_name: str, password: str, base_url: str, next_url: str = ""
+) -> User | None:
+    """Create an inactive account and mail a confirmation link; return it (None if none).
+
+    Every outcome looks the same to the visitor and takes about as long (the password is
+    hashed on every path), so the page tells nobody whether the address has an account:
+    - a new address gets an account and a link;
+    - an address whose account is confirmed gets a notice mail, and nothing changes;
+    - an address whose account was never confirmed gets the new details and a new link,
+      so that a lost mail (or someone who signed up with another person's address) cannot
+      lock its owner out. Older links stop working, because the password changed.
+    `next_url` must already be a safe local path; the link brings the member back to it.
+    """
+    email = email.strip().lower()
+    existing = User.objects.filter(email=email).first()
+    if existing is not None and not _is_pending(existing):
+        make_password(password)  # the same work as the other paths (no timing difference)
+        _send_account_exists(email, base_url)
+        return None
+    try:
+        with transaction.atomic():
+            if existing is None:
+                user = User.objects.create_user(
+                    email, password, display_name=display_name, is_active=False
+                )
+            else:
+                user = existing
+                user.display_name = display_name
+                user.set_password(password)
+                user.save(update_fields=["display_name", "password"])
+    except IntegrityError:  # the same address or display name signed up in parallel
+        return None
+    _send_activation(user, base_url, next_url)
     return user
 
 
 def user_activate(*, user: User, token: str) -> bool:
+    """Activate a pending account if the token is valid for it; say whether it did."""
     if user.is_active or not activation_token.check_token(user, token):
         return False
     user.is_active = True
@@ -77,10 +141,14 @@ def user_activate(*, user: User, token: str) -> bool:
 
 
 def user_update_profile(*, user: User, display_name: str, bio: str, profile_public: bool) -> User:
-    """Change the public face of an account; the bio is rendered once, here."""
+    """Change the public face of an account; the bio is rendered once, here.
+
+    Raises IntegrityError if another member took the display name in the meantime.
+    """
     user.display_name = display_name
     user.bio = bio
     user.bio_html = render_markdown(bio)
     user.profile_public = profile_public
-    user.save(update_fields=["display_name", "bio", "bio_html", "profile_public"])
+    with transaction.atomic():
+        user.save(update_fields=["display_name", "bio", "bio_html", "profile_public"])
     return user

@@ -1,12 +1,15 @@
 """Account pages: sign-up, activation, log-in/out, password reset, profile and settings."""
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -31,32 +34,50 @@ from raremap.core.throttle import (
 LOGIN_PER_IP = Limit("login-ip", 25, 5 * 60)  # Mastodon's limit
 LOGIN_PER_ACCOUNT = Limit("login-account", 5, 30 * 60)  # Zulip's limit
 SIGNUP_PER_IP = Limit("signup-ip", 10, 60 * 60)
+SIGNUP_PER_ADDRESS = Limit("signup-address", 3, 60 * 60)  # mails to one inbox
 RESET_PER_IP = Limit("reset-ip", 10, 60 * 60)
 RESET_PER_ADDRESS = Limit("reset-address", 3, 60 * 60)
+PASSWORD_CHANGE = Limit("password-change", 5, 30 * 60)  # guesses of the old password
+PROFILE_EDIT = Limit("profile-edit", 30, 60 * 60)
+
+FAILED_LOGIN = gettext_lazy("That email address and password do not match an active account.")
 
 
 def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """The `next` parameter if it is an absolute path on this site; otherwise `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
+
+
+def _posted(request: HttpRequest) -> QueryDict | None:
+    """Form data for a POST, even an empty one (an empty POST must show "required" errors)."""
+    return request.POST if request.method == "POST" else None
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @throttled(SIGNUP_PER_IP)
 def signup(request: HttpRequest) -> HttpResponse:
+    """Known and new addresses get the same answer (services.user_signup mails the difference)."""
     if request.user.is_authenticated:
         return redirect("catalog:home")
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.user_signup(
-            email=form.cleaned_data["email"],
-            display_name=form.cleaned_data["display_name"],
-            password=form.cleaned_data["password"],
-            base_url=request.build_absolute_uri("/"),
-        )
+    form = SignupForm(_posted(request))
+    next_url = _safe_next(request, "")
+    if form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        if not throttle_hit(SIGNUP_PER_ADDRESS, email):  # silently: the answer must not differ
+            services.user_signup(
+                email=email,
+                display_name=form.cleaned_data["display_name"],
+                password=form.cleaned_data["password"],
+                base_url=request.build_absolute_uri("/"),
+                next_url=next_url,
+            )
         return redirect("accounts:signup-done")
-    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request, "")})
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -73,23 +94,31 @@ def _user_from_uid(uidb64: str) -> User | None:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
-    """Show a confirm button (GET changes nothing); POST activates and logs in."""
+    """Show a confirm button (GET changes nothing: mail scanners follow links); POST activates.
+
+    After activation the member is logged in and sent to `next` (the page where they chose
+    to join), or to their settings.
+    """
     user = _user_from_uid(uidb64)
-    valid = user is not None and not user.is_active and services.activation_token.check_token(
-        user, token
-    )
-    if request.method == "POST" and valid and services.user_activate(user=user, token=token):
+    if user is None:
+        return render(request, "accounts/activate.html", {"valid": False})
+    if request.method == "POST" and services.user_activate(user=user, token=token):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
-        return redirect("accounts:settings")
+        return redirect(_safe_next(request, reverse("accounts:settings")))
+    valid = not user.is_active and services.activation_token.check_token(user, token)
     return render(request, "accounts/activate.html", {"valid": valid})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Log in by email. Limited per address and per client; the same error for every failure."""
-    form = LoginForm(request.POST or None)
-    next_url = _safe_next(request, reverse_lazy("catalog:home"))
+    """Log in by email. Limited per address and per client; the same error for every failure.
+
+    The limits are counted before the password is checked and fail closed: without a working
+    cache nobody can guess passwords (log-in is refused with 429).
+    """
+    form = LoginForm(_posted(request))
+    next_url = _safe_next(request, reverse("catalog:home"))
     if request.method == "POST":
         email = request.POST.get("email", "").strip().lower()[:254]
         for limit, key in ((LOGIN_PER_IP, client_ip(request)), (LOGIN_PER_ACCOUNT, email)):
@@ -98,14 +127,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return too_many_requests(request, retry)
         if form.is_valid():
             user = authenticate(
-                request, email=form.cleaned_data["email"].lower(),
+                request,
+                email=form.cleaned_data["email"].lower(),
                 password=form.cleaned_data["password"],
             )
             if user is not None:
                 throttle_reset(LOGIN_PER_ACCOUNT, email)
                 login(request, user)
                 return redirect(next_url)
-        form.add_error(None, _("That email address and password do not match an active account."))
+            form.add_error(None, FAILED_LOGIN)
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
 
 
@@ -136,7 +166,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        messages.success(self.request, gettext_lazy("Your password is changed. Please log in."))
+        messages.success(self.request, _("Your password is changed. Please log in."))
         return super().form_valid(form)
 
 
@@ -145,13 +175,15 @@ def password_reset_done(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_reset_done.html")
 
 
-@method_decorator(login_required, name="dispatch")
+@method_decorator(throttled(PASSWORD_CHANGE, fail_open=False), name="dispatch")
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Needs the old password; other sessions end (their session hash no longer matches)."""
+
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:settings")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        messages.success(self.request, gettext_lazy("Your password is changed."))
+        messages.success(self.request, _("Your password is changed."))
         return super().form_valid(form)
 
 
@@ -159,18 +191,27 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def profile(request: HttpRequest, public_id: str) -> HttpResponse:
     owner = profile_get(viewer=request.user, public_id=public_id)
     memberships = membership_list_for_user(owner)
-    return render(request, "accounts/profile.html", {"owner": owner, "memberships": memberships})
+    response = render(
+        request, "accounts/profile.html", {"owner": owner, "memberships": memberships}
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"  # member pages stay out of search engines
+    return response
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-@throttled(Limit("profile-edit", 30, 60 * 60))
+@throttled(PROFILE_EDIT)
 def settings_view(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.user_update_profile(user=request.user, **form.cleaned_data)
-        messages.success(request, _("Your settings are saved."))
-        return redirect("accounts:settings")
+    # A copy: a ModelForm writes what it validates into its instance, and an invalid name
+    # must not show up as request.user (the page header) while the form is redisplayed.
+    form = ProfileForm(_posted(request), instance=copy.copy(request.user))
+    if form.is_valid():
+        try:
+            services.user_update_profile(user=form.instance, **form.cleaned_data)
+        except IntegrityError:  # someone took the name between the check and the save
+            form.add_error("display_name", _("This display name is taken. Please choose another."))
+        else:
+            messages.success(request, _("Your settings are saved."))
+            return redirect("accounts:settings")
     memberships = membership_list_for_user(request.user)
     return render(request, "accounts/settings.html", {"form": form, "memberships": memberships})
-

@@ -30,6 +30,9 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "disease"], name="uniq_membership"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role"
+            ),
         ]
         indexes = [
             # Serves membership_role_counts: members of one disease grouped by role.

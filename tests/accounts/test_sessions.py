@@ -1,0 +1,186 @@
+"""Sessions: key rotation at log-in, log-out, password change and reset end other sessions."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django.http import HttpResponse
+from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from raremap.accounts.models import User
+from tests.accounts.helpers import (
+    LOGIN,
+    LOGOUT,
+    NEW_PASSWORD,
+    PASSWORD_CHANGE,
+    RESET,
+    SETTINGS,
+    reset_path,
+    text_of,
+)
+from tests.factories import PASSWORD
+
+
+def session_key(client: Client) -> str:
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def logged_in(client: Client) -> bool:
+    return client.get(SETTINGS).status_code == 200
+
+
+def test_session_key_rotates_at_login(client: Client, member: User) -> None:
+    anonymous = client.session
+    anonymous["seen"] = True
+    anonymous.save()
+    before = session_key(client)
+
+    client.post(LOGIN, {"email": "owner@example.org", "password": PASSWORD})
+
+    after = session_key(client)
+    assert after != before
+    assert Session.objects.filter(session_key=before).exists() is False
+    assert client.session[SESSION_KEY] == str(member.pk)
+
+
+def test_session_cookie_is_http_only_and_same_site(client: Client, member: User) -> None:
+    response = client.post(LOGIN, {"email": "owner@example.org", "password": PASSWORD})
+
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert (cookie["httponly"], cookie["samesite"]) == (True, "Lax")
+
+
+def test_logout_deletes_the_session(member_client: Client) -> None:
+    key = session_key(member_client)
+
+    member_client.post(LOGOUT)
+
+    assert Session.objects.filter(session_key=key).exists() is False
+    assert logged_in(member_client) is False
+
+
+def test_a_stolen_cookie_is_useless_after_logout(member_client: Client) -> None:
+    thief = Client()
+    thief.cookies[settings.SESSION_COOKIE_NAME] = session_key(member_client)
+    assert logged_in(thief) is True
+
+    member_client.post(LOGOUT)
+
+    assert logged_in(thief) is False
+
+
+def test_logout_by_get_changes_nothing(member_client: Client) -> None:
+    response = member_client.get(LOGOUT)
+
+    assert response.status_code == 405
+    assert logged_in(member_client) is True
+
+
+def change_password(client: Client, old: str = PASSWORD, new: str = NEW_PASSWORD) -> HttpResponse:
+    return client.post(
+        PASSWORD_CHANGE, {"old_password": old, "new_password1": new, "new_password2": new}
+    )
+
+
+def test_password_change_ends_other_sessions_and_keeps_this_one(
+    member: User, member_client: Client
+) -> None:
+    other_device = Client()
+    other_device.force_login(member)
+
+    response = change_password(member_client)
+
+    member.refresh_from_db()
+    assert (response.status_code, response["Location"]) == (302, SETTINGS)
+    assert member.check_password(NEW_PASSWORD) is True
+    assert "Your password is changed." in text_of(member_client.get(SETTINGS))
+    assert logged_in(other_device) is False
+
+
+def test_password_change_needs_the_old_password(member: User, member_client: Client) -> None:
+    response = change_password(member_client, old="not the password")
+
+    member.refresh_from_db()
+    assert response.status_code == 200
+    assert "Your old password was entered incorrectly." in text_of(response)
+    assert member.check_password(PASSWORD) is True
+
+
+def test_password_change_applies_the_password_rules(member: User, member_client: Client) -> None:
+    response = change_password(member_client, new="qwerty123456")
+
+    assert "This password is too common." in text_of(response)
+
+
+@pytest.mark.django_db
+def test_password_change_needs_login(client: Client) -> None:
+    response = client.get(PASSWORD_CHANGE)
+
+    assert response["Location"] == f"{LOGIN}?next={PASSWORD_CHANGE}"
+
+
+def request_reset(client: Client, email: str = "owner@example.org") -> str:
+    client.post(RESET, {"email": email})
+    return reset_path(mail.outbox[-1])
+
+
+def test_reset_link_sets_a_new_password_and_ends_sessions(
+    client: Client, member: User, member_client: Client
+) -> None:
+    link = request_reset(client)
+
+    form_page = client.get(link, follow=True)
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    member.refresh_from_db()
+    assert mail.outbox[0].subject == "Reset your RareMap password"
+    assert "Choose a new password" in text_of(form_page)
+    assert (response.status_code, response["Location"]) == (302, LOGIN)
+    assert member.check_password(NEW_PASSWORD) is True
+    assert SESSION_KEY not in client.session  # no log-in by the link itself
+    assert logged_in(member_client) is False
+
+
+def test_reset_link_works_once(client: Client, member: User) -> None:
+    link = request_reset(client)
+    form_url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    again = Client().get(link, follow=True)
+
+    assert "This link does not work" in text_of(again)
+
+
+class PastTokens(PasswordResetTokenGenerator):
+    def __init__(self, now: datetime.datetime) -> None:
+        super().__init__()
+        self.fixed = now
+
+    def _now(self) -> datetime.datetime:
+        return self.fixed
+
+
+@pytest.mark.parametrize(("age", "works"), [(59 * 60, True), (61 * 60, False)])
+def test_reset_link_lives_one_hour(client: Client, member: User, age: int, works: bool) -> None:
+    made = datetime.datetime.now() - datetime.timedelta(seconds=age)
+    token = PastTokens(made).make_token(member)
+    uid = urlsafe_base64_encode(force_bytes(member.pk))
+
+    response = client.get(f"/accounts/password/reset/{uid}/{token}/", follow=True)
+
+    assert ("This link does not work" not in text_of(response)) is works
+
+
+def test_reset_mail_is_in_the_language_of_the_page(client: Client, member: User) -> None:
+    client.post(f"/es{RESET}", {"email": "owner@example.org"})
+
+    assert reset_path(mail.outbox[0]).startswith("/es/accounts/password/reset/")
