@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,8 +48,9 @@ def _keep_the_catalog(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    """Throttles, page cache and counters must not leak from one test into the next."""
+    """Throttles, page cache, counters and the active language must not leak between tests."""
     cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -82,6 +82,16 @@ class SignupForm(forms.Form):
         return cleaned
 
 
+class ActivationForm(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=_("The password you chose when you signed up."),
+    )
+
+
 class LoginForm(forms.Form):
     email = forms.EmailField(
         label=_("Email address"),

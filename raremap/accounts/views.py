@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from raremap.accounts import services
-from raremap.accounts.forms import LoginForm, ProfileForm, SignupForm
+from raremap.accounts.forms import ActivationForm, LoginForm, ProfileForm, SignupForm
 from raremap.accounts.models import User
 from raremap.accounts.selectors import profile_get
 from raremap.communities.selectors import membership_list_for_user
@@ -102,12 +102,22 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = _user_from_uid(uidb64)
     if user is None:
         return render(request, "accounts/activate.html", {"valid": False})
-    if request.method == "POST" and services.user_activate(user=user, token=token):
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
-        return redirect(_safe_next(request, reverse("accounts:settings")))
     valid = not user.is_active and services.activation_token.check_token(user, token)
-    return render(request, "accounts/activate.html", {"valid": valid})
+    form = ActivationForm(request.POST if request.method == "POST" else None)
+    if valid and form.is_bound:
+        # The password proves the person at the link is the one who signed up: someone who
+        # signed up with another person's address cannot take over the confirmed account.
+        retry = throttle_hit(LOGIN_PER_ACCOUNT, user.email, fail_open=False)
+        if retry:
+            return too_many_requests(request, retry)
+        if form.is_valid() and user.check_password(form.cleaned_data["password"]):
+            services.user_activate(user=user, token=token)
+            throttle_reset(LOGIN_PER_ACCOUNT, user.email)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
+            return redirect(_safe_next(request, reverse("accounts:settings")))
+        form.add_error("password", _("This is not the password you chose when you signed up."))
+    return render(request, "accounts/activate.html", {"valid": valid, "form": form})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -29,12 +30,22 @@ class Limit:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client address, IPv6 counted per /64 (one host usually has a whole /64)."""
+    """The client address, IPv6 counted per /64 (one host usually has a whole /64).
+
+    Behind our own reverse proxy (BEHIND_PROXY), the client is the address the proxy appended
+    last to X-Forwarded-For; earlier entries come from the client and are not trusted.
+    """
     raw = request.META.get("REMOTE_ADDR", "") or "unknown"
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            raw = forwarded.split(",")[-1].strip()
     try:
         address = ipaddress.ip_address(raw)
     except ValueError:
         return raw
+    if address.version == 6 and address.ipv4_mapped:  # an IPv4 client on a dual-stack socket
+        return str(address.ipv4_mapped)
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)

@@ -106,7 +106,7 @@ def test_activation_link_lives_three_days(client: Client, age: int, works: bool)
     token = TokensMadeAt(made).make_token(user)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
 
-    client.post(f"/accounts/activate/{uid}/{token}/")
+    client.post(f"/accounts/activate/{uid}/{token}/", {"password": "a long passphrase"})
 
     user.refresh_from_db()
     assert user.is_active is works

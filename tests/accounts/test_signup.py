@@ -80,7 +80,7 @@ def test_activation_post_activates_and_logs_in(client: Client) -> None:
     _response, user = signup(client)
     link = activation_path(mail.outbox[0])
 
-    response = client.post(link)
+    response = client.post(link, {"password": NEW["password"]})
 
     user.refresh_from_db()
     assert (response.status_code, response["Location"]) == (302, "/accounts/settings/")
@@ -94,10 +94,10 @@ def test_activation_post_activates_and_logs_in(client: Client) -> None:
 def test_activation_link_works_once(client: Client) -> None:
     signup(client)
     link = activation_path(mail.outbox[0])
-    client.post(link)
+    client.post(link, {"password": NEW["password"]})
     stranger = Client()
 
-    again = stranger.post(link)
+    again = stranger.post(link, {"password": NEW["password"]})
 
     assert again.status_code == 200
     assert "This link does not work" in text_of(again)
@@ -109,10 +109,10 @@ def test_activation_link_works_once(client: Client) -> None:
 def test_activation_link_of_a_deactivated_account_stays_dead(client: Client) -> None:
     _response, user = signup(client)
     link = activation_path(mail.outbox[0])
-    client.post(link)
+    client.post(link, {"password": NEW["password"]})
     User.objects.filter(pk=user.pk).update(is_active=False)  # a moderator suspends it
 
-    response = Client().post(link)
+    response = Client().post(link, {"password": NEW["password"]})
 
     user.refresh_from_db()
     assert "This link does not work" in text_of(response)
@@ -174,7 +174,7 @@ def test_signup_from_a_disease_page_comes_back_to_it(client: Client, dfsp: Disea
     client.post(f"{SIGNUP}?next={page}", NEW)
     link = activation_path(mail.outbox[0])
 
-    response = client.post(link)
+    response = client.post(link, {"password": NEW["password"]})
 
     assert link.endswith(f"/?next={page.replace('/', '%2F')}")
     assert (response.status_code, response["Location"]) == (302, page)
@@ -189,7 +189,7 @@ def test_signup_drops_a_next_that_leaves_the_site(client: Client, target: str) -
     client.post(SIGNUP, {**NEW, "next": target})
     link = activation_path(mail.outbox[0])
 
-    response = client.post(link)
+    response = client.post(link, {"password": NEW["password"]})
 
     assert "?" not in link
     assert response["Location"] == "/accounts/settings/"
@@ -200,7 +200,7 @@ def test_activation_ignores_a_next_that_leaves_the_site(client: Client) -> None:
     client.post(SIGNUP, NEW)
     link = activation_path(mail.outbox[0])
 
-    response = client.post(f"{link}?next=https://evil.example/")
+    response = client.post(f"{link}?next=https://evil.example/", {"password": NEW["password"]})
 
     assert response["Location"] == "/accounts/settings/"
 
@@ -252,7 +252,7 @@ def test_password_like_the_email_is_refused(client: Client) -> None:
 def test_a_200_character_password_works_and_is_not_truncated(client: Client) -> None:
     password = "long passphrase " * 12 + "the end."
     client.post(SIGNUP, {**NEW, "password": password})
-    client.post(activation_path(mail.outbox[0]))
+    client.post(activation_path(mail.outbox[0]), {"password": password})
     client.post("/accounts/logout/")
 
     prefixes = [password[:72], password[:128], password[:199]]
@@ -343,4 +343,31 @@ def test_signing_up_again_before_confirming_sends_a_new_link(client: Client) -> 
     assert User.objects.filter(email="new.member@example.org").count() == 1
     assert (user.display_name, user.check_password("a second passphrase")) == ("Second Try", True)
     assert "This link does not work" in text_of(client.post(first_link))
-    assert client.post(second_link)["Location"] == "/accounts/settings/"
+    confirmed = client.post(second_link, {"password": "a second passphrase"})
+    assert confirmed["Location"] == "/accounts/settings/"
+
+
+@pytest.mark.django_db
+def test_activation_needs_the_password_chosen_at_sign_up(client: Client) -> None:
+    client.post(SIGNUP, NEW)
+    link = activation_path(mail.outbox[0])
+
+    wrong = client.post(link, {"password": "somebody else guessing"})
+    empty = client.post(link, {})
+
+    user = User.objects.get(email=NEW["email"].lower())
+    assert user.is_active is False
+    assert wrong.status_code == empty.status_code == 200
+    assert "This is not the password you chose when you signed up." in text_of(wrong)
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_activation_password_guesses_are_limited(client: Client) -> None:
+    client.post(SIGNUP, NEW)
+    link = activation_path(mail.outbox[0])
+
+    statuses = [client.post(link, {"password": f"guess number {n}"}).status_code for n in range(6)]
+
+    assert statuses == [200, 200, 200, 200, 200, 429]
+    assert client.post(link, {"password": NEW["password"]}).status_code == 429

@@ -118,15 +118,25 @@ def test_client_ip_groups_ipv6_per_64(address: str | None, key: str) -> None:
     assert client_ip(request_from(address)) == key
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG in core: a dual-stack server reports IPv4 clients as ::ffff:a.b.c.d, and the "
-    "/64 grouping puts every IPv4 client in one bucket (::/64). Fix: use ipv4_mapped first.",
-)
 def test_ipv4_mapped_addresses_are_counted_per_ipv4_address() -> None:
     keys = {client_ip(request_from(f"::ffff:192.0.2.{n}")) for n in (1, 2)}
 
     assert keys == {"192.0.2.1", "192.0.2.2"}
+
+
+def test_behind_proxy_the_last_forwarded_hop_is_the_client(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.BEHIND_PROXY = True
+    request = request_from("10.0.0.1")
+    request.META["HTTP_X_FORWARDED_FOR"] = "203.0.113.9, 198.51.100.7"
+
+    assert client_ip(request) == "198.51.100.7"
+
+
+def test_forwarded_header_is_ignored_without_a_proxy() -> None:
+    request = request_from("198.51.100.7")
+    request.META["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+
+    assert client_ip(request) == "198.51.100.7"
 
 
 class BrokenCache(BaseCache):
