@@ -34,7 +34,7 @@ CATALOG_CACHE_SECONDS = 600
 GENERATION_KEY = "catalog:generation"
 
 
-def _generation() -> int:
+def catalog_generation() -> int:
     """Bumped by every import: cached catalog reads from before it are no longer used.
 
     With a shared cache (Redis) that takes effect at once; with each process's local memory
@@ -45,7 +45,7 @@ def _generation() -> int:
 
 def disease_get(slug: str) -> Disease:
     """A disease with everything its page shows; cached, since only an import changes it."""
-    key = f"catalog:{_generation()}:disease:{slug}"
+    key = f"catalog:{catalog_generation()}:disease:{slug}"
     disease = cache.get(key)
     if disease is None:
         disease = _disease_query(slug)
@@ -103,7 +103,7 @@ def catalog_stats() -> dict[str, int]:
 
 
 def catalog_source_list() -> list[CatalogSource]:
-    key = f"catalog:{_generation()}:sources"
+    key = f"catalog:{catalog_generation()}:sources"
     sources = cache.get(key)
     if sources is None:
         sources = list(CatalogSource.objects.order_by("name"))

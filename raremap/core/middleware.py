@@ -1,4 +1,4 @@
-"""Middleware: the anonymous full-page cache and no-store for logged-in pages."""
+"""Middleware: the anonymous full-page cache, the CSP header, no-store for logged-in pages."""
 
 import hashlib
 from collections.abc import Callable
@@ -51,6 +51,22 @@ class AnonymousPageCacheMiddleware:
             and not response.streaming
         ):
             cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Add the site's one Content-Security-Policy (settings.CONTENT_SECURITY_POLICY).
+
+    The policy is a constant string: no per-request nonces, so cached pages stay valid.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
 
 
