@@ -4,32 +4,62 @@ Django's Jinja2 backend adds `request`, `csrf_input` and `csrf_token` to every c
 module adds URL reversing, static files, translations and a few formatting helpers.
 """
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
-from django.urls import reverse, translate_url
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 from jinja2 import Environment
 
 
+@lru_cache(maxsize=4096)
+def _reverse(language: str, name: str, args: tuple[Any, ...]) -> str:
+    with translation.override(language):
+        return reverse(name, args=args or None)
+
+
 def url(name: str, *args: Any, **kwargs: Any) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """reverse(); page links (positional arguments) are remembered per language, since the
+    URLconf never changes while a process runs. One-off links (tokens) pass keywords."""
+    if kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs)
+    return _reverse(translation.get_language(), name, args)
+
+
+@lru_cache(maxsize=256)
+def _static(path: str) -> str:
+    return static(path)
+
+
+@lru_cache(maxsize=1)
+def _languages() -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (code, translation.get_language_info(code)["name_local"]) for code, _ in settings.LANGUAGES
+    )
 
 
 def language_links(path: str) -> list[dict[str, Any]]:
-    """The same page in every UI language (links, so that pages stay cacheable)."""
+    """The same page in every UI language (links, so that pages stay cacheable).
+
+    English has no prefix and every other language its code (i18n_patterns with
+    prefix_default_language=False), so the other language's URL is a matter of the prefix.
+    """
     current = translation.get_language()
+    bare = path
+    if current != settings.LANGUAGE_CODE and path.startswith(f"/{current}/"):
+        bare = path[len(current) + 1 :]
     return [
         {
             "code": code,
-            "name": translation.get_language_info(code)["name_local"],
-            "url": translate_url(path, code),
+            "name": name,
+            "url": bare if code == settings.LANGUAGE_CODE else f"/{code}{bare}",
             "current": code == current,
         }
-        for code, _name in settings.LANGUAGES
+        for code, name in _languages()
     ]
 
 
@@ -45,7 +75,7 @@ def environment(**options: Any) -> Environment:
     )
     env.globals.update(
         url=url,
-        static=static,
+        static=_static,
         language_links=language_links,
         get_language=translation.get_language,
         get_messages=get_messages,

@@ -20,13 +20,15 @@ def _page_key(request: HttpRequest) -> str:
 class AnonymousPageCacheMiddleware:
     """Serve pages marked with @cache_for_anonymous from the cache to anonymous visitors.
 
-    It sits before the session middleware so that a hit costs one cache read. The page is
-    the same for every anonymous visitor (language is part of the path), so one key per path.
-    Security headers are added by SecurityMiddleware outside it; CSP is stored with the page.
+    It is the first middleware, so that a hit costs one cache read; the stored page carries
+    every header the inner middleware added. The page is the same for every anonymous visitor
+    (the language is part of the path), so there is one key per path.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+
+    static_prefix = settings.STATIC_URL
 
     def _is_anonymous(self, request: HttpRequest) -> bool:
         cookies = request.COOKIES
@@ -37,7 +39,11 @@ class AnonymousPageCacheMiddleware:
         )
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in ("GET", "HEAD") or not self._is_anonymous(request):
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.path_info.startswith(self.static_prefix)
+            or not self._is_anonymous(request)
+        ):
             return self.get_response(request)
         key = _page_key(request)
         cached = cache.get(key)
