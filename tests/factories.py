@@ -4,6 +4,7 @@ import factory
 
 from raremap.accounts.models import User
 from raremap.communities.models import Membership, Role
+from raremap.communities.services import membership_join
 
 PASSWORD = "correct horse battery staple"
 
@@ -24,8 +25,14 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
+    """Memberships through the service, so the member counts stay right."""
+
     class Meta:
         model = Membership
 
     user = factory.SubFactory(UserFactory)
     role = Role.PATIENT
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return membership_join(user=kwargs["user"], disease=kwargs["disease"], role=kwargs["role"])

@@ -29,7 +29,6 @@ from typing import TypeVar
 
 import pycountry
 from django.contrib.auth.hashers import make_password
-from django.core.cache import cache as django_cache
 from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.functions import Lower
@@ -38,6 +37,7 @@ from django.utils import timezone
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
+from raremap.communities.services import role_counts_recompute
 from raremap.core.text import render_markdown
 
 DOMAIN = "demo.invalid"
@@ -270,13 +270,6 @@ def demo_member(index: int, plan: _Plan) -> DemoMember:
     )
 
 
-def _counts_forget(disease_ids: set[int]) -> None:
-    # The key of communities.selectors.membership_role_counts (services._forget_counts deletes
-    # one at a time); one delete_many reaches a shared cache (Redis) in one round trip. The
-    # local-memory cache is per process: a running server sees new counts within a minute.
-    django_cache.delete_many([f"community:role-counts:{pk}" for pk in disease_ids])
-
-
 def _free_name(name: str, taken: set[str]) -> str:
     """The member's name, or a variant of it if a real member already holds it."""
     if name.lower() not in taken:
@@ -444,7 +437,7 @@ def demo_seed(*, members: int, progress: Callable[[int, int], None] | None = Non
                 touched |= diseases
                 if progress:
                     progress(chunk[-1], members)
-    _counts_forget(touched)
+    role_counts_recompute(disease_ids=touched)
     return DemoResult(
         members=demo.count(),
         created=created,

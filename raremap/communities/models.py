@@ -41,3 +41,24 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.disease} as {self.role}"
+
+
+class RoleCount(models.Model):
+    """How many active members a community has in one role (demo members apart).
+
+    Kept by the membership services in the same transaction as the change, so a disease page
+    reads a handful of rows instead of counting a million memberships.
+    """
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="role_counts")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    is_demo = models.BooleanField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["disease", "role", "is_demo"], name="uniq_role_count"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.disease_id} {self.role} demo={self.is_demo}: {self.count}"

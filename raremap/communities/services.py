@@ -1,31 +1,82 @@
-"""Community writes: join and leave."""
+"""Community writes: join, leave, and the member counts kept beside them."""
 
-from django.core.cache import cache
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership
+from raremap.communities.models import Membership, RoleCount
 
 
-def _forget_counts(disease: Disease) -> None:
-    # The key of selectors.membership_role_counts (demo.py deletes the same keys).
-    cache.delete(f"community:role-counts:{disease.pk}")
+def _count_add(*, disease_id: int, role: str, is_demo: bool, delta: int) -> None:
+    """Change one count in the caller's transaction (row-level: parallel joins add up)."""
+    rows = RoleCount.objects.filter(disease_id=disease_id, role=role, is_demo=is_demo)
+    if rows.update(count=F("count") + delta):
+        return
+    try:
+        with transaction.atomic():
+            RoleCount.objects.create(
+                disease_id=disease_id, role=role, is_demo=is_demo, count=max(delta, 0)
+            )
+    except IntegrityError:  # created in parallel: add to it
+        rows.update(count=F("count") + delta)
 
 
+@transaction.atomic
 def membership_join(*, user: User, disease: Disease, role: str) -> Membership:
     """Join a community, or change one's role in it (one membership per member and disease).
 
-    update_or_create locks the row and retries the read if a parallel request created it.
+    The membership row is locked while the counts change, so parallel requests count once.
     """
-    membership, _created = Membership.objects.update_or_create(
-        user=user, disease=disease, defaults={"role": role}
-    )
-    _forget_counts(disease)
+    previous = Membership.objects.select_for_update().filter(user=user, disease=disease).first()
+    if previous is not None and previous.role == role:
+        return previous
+    if previous is None:
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(user=user, disease=disease, role=role)
+        except IntegrityError:  # a parallel request joined first: change its role instead
+            return membership_join(user=user, disease=disease, role=role)
+    else:
+        _count_add(disease_id=disease.pk, role=previous.role, is_demo=user.is_demo, delta=-1)
+        previous.role = role
+        previous.save(update_fields=["role"])
+        membership = previous
+    if user.is_active:
+        _count_add(disease_id=disease.pk, role=role, is_demo=user.is_demo, delta=1)
     return membership
 
 
+@transaction.atomic
 def membership_leave(*, user: User, disease: Disease) -> bool:
     """Leave a community; say whether there was a membership to end."""
-    deleted, _rows = Membership.objects.filter(user=user, disease=disease).delete()
-    _forget_counts(disease)
-    return bool(deleted)
+    membership = Membership.objects.select_for_update().filter(user=user, disease=disease).first()
+    if membership is None:
+        return False
+    membership.delete()
+    if user.is_active:
+        _count_add(disease_id=disease.pk, role=membership.role, is_demo=user.is_demo, delta=-1)
+    return True
+
+
+@transaction.atomic
+def role_counts_recompute(*, disease_ids: Iterable[int]) -> int:
+    """Count the active members of these communities afresh (after bulk changes: the demo
+    seeder, deactivating an account). Returns how many count rows it wrote."""
+    ids = list(disease_ids)
+    RoleCount.objects.filter(disease_id__in=ids).delete()
+    rows = (
+        Membership.objects.filter(disease_id__in=ids, user__is_active=True)
+        .values("disease_id", "role", "user__is_demo")
+        .annotate(n=Count("id"))
+    )
+    counts = [
+        RoleCount(
+            disease_id=r["disease_id"], role=r["role"], is_demo=r["user__is_demo"], count=r["n"]
+        )
+        for r in rows
+    ]
+    RoleCount.objects.bulk_create(counts, batch_size=2000)
+    return len(counts)

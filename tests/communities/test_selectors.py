@@ -40,16 +40,17 @@ def test_role_counts_have_every_role_in_order(dfsp: Disease) -> None:
     }
 
 
-def test_role_counts_are_cached(
-    dfsp: Disease, django_assert_num_queries: DjangoAssertNumQueries
+@pytest.mark.parametrize("members", [1, 30])
+def test_role_counts_read_the_kept_counts_in_one_query(
+    dfsp: Disease, django_assert_num_queries: DjangoAssertNumQueries, members: int
 ) -> None:
-    MembershipFactory(disease=dfsp)
-    membership_role_counts(dfsp)
+    for _ in range(members):
+        MembershipFactory(disease=dfsp)
 
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):
         counts = membership_role_counts(dfsp)
 
-    assert counts["total"] == 1
+    assert counts["total"] == members
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
-"""Community services: join, change role, leave, and the counts they invalidate."""
+"""Community services: join, change role, leave, and the member counts they keep."""
 
 import pytest
-from django.core.cache import cache
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership, Role
+from raremap.communities.models import Membership, Role, RoleCount
 from raremap.communities.selectors import membership_role_counts
-from raremap.communities.services import membership_join, membership_leave
+from raremap.communities.services import membership_join, membership_leave, role_counts_recompute
+from tests.factories import UserFactory
 
 
 def by_role(disease: Disease) -> dict[str, int]:
@@ -55,20 +55,31 @@ def test_join_change_and_leave_refresh_the_cached_counts(member: User, dfsp: Dis
     assert (after_join, after_change, by_role(dfsp)) == ({"patient": 1}, {"relative": 1}, {})
 
 
-def test_counts_of_other_diseases_stay_cached(member: User, dfsp: Disease) -> None:
-    other = Disease.objects.exclude(pk=dfsp.pk).order_by("pk").first()
-    membership_role_counts(other)
-
+def test_counts_are_kept_per_role_and_demo(member: User, dfsp: Disease) -> None:
+    demo = UserFactory(is_demo=True)
     membership_join(user=member, disease=dfsp, role=Role.PATIENT)
+    membership_join(user=demo, disease=dfsp, role=Role.PATIENT)
+    membership_join(user=member, disease=dfsp, role=Role.CAREGIVER)
 
-    assert cache.get(f"community:role-counts:{other.pk}") is not None
-    assert cache.get(f"community:role-counts:{dfsp.pk}") is None
+    rows = set(RoleCount.objects.filter(disease=dfsp).values_list("role", "is_demo", "count"))
+
+    assert rows == {("patient", False, 0), ("patient", True, 1), ("caregiver", False, 1)}
+
+
+def test_recompute_agrees_with_the_kept_counts(member: User, dfsp: Disease) -> None:
+    membership_join(user=member, disease=dfsp, role=Role.PATIENT)
+    membership_join(user=UserFactory(), disease=dfsp, role=Role.RELATIVE)
+    kept = membership_role_counts(dfsp)
+
+    role_counts_recompute(disease_ids=[dfsp.pk])
+
+    assert membership_role_counts(dfsp) == kept
 
 
 @pytest.mark.usefixtures("dfsp")
 def test_a_removed_member_is_not_counted(member: User, dfsp: Disease) -> None:
     membership_join(user=member, disease=dfsp, role=Role.PATIENT)
     User.objects.filter(pk=member.pk).update(is_active=False)
-    cache.clear()
+    role_counts_recompute(disease_ids=[dfsp.pk])  # what deactivating an account does
 
     assert membership_role_counts(dfsp)["total"] == 0
