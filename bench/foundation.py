@@ -246,12 +246,6 @@ http {{
 }}
 """
 
-PERSISTENT_DB_SETTINGS = """\
-from raremap.settings import *  # noqa: F403
-
-DATABASES["default"]["CONN_MAX_AGE"] = None  # noqa: F405
-"""
-
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
@@ -334,10 +328,6 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         granian += ["--host", "127.0.0.1"]
         if args.blocking_threads:
             granian += ["--blocking-threads", str(args.blocking_threads)]
-        if args.persistent_db:
-            # An experiment, not the shipped configuration: keep SQLite connections open.
-            (data / "bench_settings.py").write_text(PERSISTENT_DB_SETTINGS)
-            env = {**env, "PYTHONPATH": str(data), "DJANGO_SETTINGS_MODULE": "bench_settings"}
         target = "raremap.wsgi:application"
         processes.start("granian", [*granian, "--port", str(app), target], env, data / "app.log")
         miss_env = {**env, "PAGE_CACHE_SECONDS": "0"}
@@ -446,7 +436,6 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             "members": args.members,
             "wrk_threads": 2,
             "granian_blocking_threads": args.blocking_threads or "default",
-            "persistent_db": args.persistent_db,
         },
         "setup": setup,
         "http": results,
@@ -469,8 +458,7 @@ def report(run: dict[str, Any]) -> str:
         f"{run['machine']['cores']} cores, "
         f"{run['params']['members']:,} demo members, wrk -t2 -c{run['params']['connections']} "
         f"-d{run['params']['seconds']}s, granian --blocking-threads "
-        f"{run['params']['granian_blocking_threads']}"
-        + (", CONN_MAX_AGE=None (experiment)" if run["params"]["persistent_db"] else ""),
+        f"{run['params']['granian_blocking_threads']}",
         "",
         f"| {'scenario':<40} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'% nginx':>7} "
         f"| {'others':>6} |",
@@ -514,13 +502,8 @@ def main() -> None:
     parser.add_argument(
         "--blocking-threads",
         type=int,
-        default=0,
-        help="granian --blocking-threads per worker (default: granian's, 256 for WSGI)",
-    )
-    parser.add_argument(
-        "--persistent-db",
-        action="store_true",
-        help="experiment: run the servers with CONN_MAX_AGE=None (persistent SQLite connections)",
+        default=1,
+        help="granian --blocking-threads per worker (default 1, as bin/serve; 0: granian's own)",
     )
     args = parser.parse_args()
     for tool in ("nginx", "wrk"):

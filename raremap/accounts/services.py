@@ -14,6 +14,7 @@ from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
+from raremap.communities.services import role_counts_recompute
 from raremap.core.text import render_markdown
 
 ACTIVATION_SECONDS = 3 * 24 * 60 * 60  # the sign-up page promises three days
@@ -151,4 +152,14 @@ def user_update_profile(*, user: User, display_name: str, bio: str, profile_publ
     user.profile_public = profile_public
     with transaction.atomic():
         user.save(update_fields=["display_name", "bio", "bio_html", "profile_public"])
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Close an account without erasing it: no more log-ins (Django refuses inactive users on
+    their next request) and no longer counted in any community."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    role_counts_recompute(disease_ids=user.memberships.values_list("disease_id", flat=True))
     return user

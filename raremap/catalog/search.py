@@ -56,6 +56,12 @@ def rebuild() -> None:
     # PostgreSQL's GIN indexes follow the tables by themselves.
 
 
+def _prefix(token: str, operator: str) -> str:
+    """The last word is matched as a prefix (typing), unless it is one letter: "a*" matches
+    nearly every name and costs a scan of the whole index."""
+    return operator if len(token) > 1 else ""
+
+
 def fulltext_name_ids(words: list[str]) -> list[int]:
     """Ids of DiseaseName rows matching all words (the last as a prefix), best first."""
     tokens = [normalize(w) for w in words]
@@ -65,14 +71,14 @@ def fulltext_name_ids(words: list[str]) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             expression = " ".join(f'"{t}"' for t in tokens[:-1])
-            expression = f'{expression} "{tokens[-1]}"*'.strip()
+            expression = f'{expression} "{tokens[-1]}"{_prefix(tokens[-1], "*")}'.strip()
             cursor.execute(
                 "SELECT rowid FROM catalog_name_fts WHERE catalog_name_fts MATCH %s "
                 "ORDER BY rank LIMIT %s",
                 [expression, MAX_CANDIDATES],
             )
         else:
-            expression = " & ".join([*tokens[:-1], f"{tokens[-1]}:*"])
+            expression = " & ".join([*tokens[:-1], f"{tokens[-1]}{_prefix(tokens[-1], ':*')}"])
             cursor.execute(
                 "SELECT id FROM catalog_diseasename "
                 "WHERE to_tsvector('simple', normalized) @@ to_tsquery('simple', %s) "

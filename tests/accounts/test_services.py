@@ -13,6 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 from raremap.accounts import services
 from raremap.accounts.models import User
 from raremap.accounts.permissions import can_view_profile
+from raremap.catalog.models import Disease
 from tests.accounts.helpers import text_of
 from tests.factories import PASSWORD, UserFactory
 
@@ -174,3 +175,18 @@ def test_can_view_profile_matrix() -> None:
         can_view_profile(AnonymousUser(), public),
         can_view_profile(viewer, inactive),
     ] == [True, False, False, True, False, False]
+
+
+@pytest.mark.django_db
+def test_deactivated_member_leaves_the_counts_and_cannot_log_in(dfsp: Disease) -> None:
+    from raremap.communities.selectors import membership_role_counts
+    from tests.factories import MembershipFactory
+
+    member = UserFactory()
+    MembershipFactory(user=member, disease=dfsp)
+    MembershipFactory(disease=dfsp)
+
+    services.user_deactivate(user=member)
+
+    assert membership_role_counts(dfsp)["total"] == 1
+    assert Client().login(email=member.email, password=PASSWORD) is False
