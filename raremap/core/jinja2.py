@@ -67,11 +67,25 @@ def intcomma(value: int) -> str:
     return number_format(value, force_grouping=True)
 
 
+_translated: dict[tuple[str | None, str], str] = {}
+
+
+def gettext(message: str) -> str:
+    """Django's gettext, remembered per language: a page asks for the same few dozen strings
+    on every request, and the catalogs do not change while a process runs."""
+    key = (translation.get_language(), message)
+    try:
+        return _translated[key]
+    except KeyError:
+        result = _translated[key] = translation.gettext(message)
+        return result
+
+
 def environment(**options: Any) -> Environment:
     options.pop("autoescape", None)
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        translation.gettext, translation.ngettext, newstyle=True
+        gettext, translation.ngettext, newstyle=True
     )
     env.globals.update(
         url=url,
