@@ -6,20 +6,8 @@ session imported once (tests/conftest.py refuses a bare transaction=True).
 """
 
 import pytest
+from django.conf import settings
 
-APPS_WITHOUT_CATALOG = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
-    "django.contrib.postgres",
-    "js_lib_htmx",
-    "raremap.core",
-    "raremap.accounts",
-    "raremap.communities",
-    "raremap.api",
-]
+APPS_WITHOUT_CATALOG = [app for app in settings.INSTALLED_APPS if app != "raremap.catalog"]
 
 transactional = pytest.mark.django_db(transaction=True, available_apps=APPS_WITHOUT_CATALOG)
