@@ -67,7 +67,10 @@ def disease_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "catalog": part,
         "counts": membership_role_counts(part.disease),
         "membership": membership,
-        "join_form": JoinForm(initial={"role": membership.role if membership else None}),
+        # Only members see the form (anonymous visitors get a sign-up link).
+        "join_form": JoinForm(initial={"role": membership.role if membership else None})
+        if request.user.is_authenticated
+        else None,
     }
     return render(request, "catalog/disease_detail.html", context)
 
