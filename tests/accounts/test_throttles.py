@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_login_failed
 from django.core import mail
-from django.core.cache.backends.base import BaseCache
 from django.db import connections
 from django.http import HttpResponse
 from django.test import Client
@@ -25,6 +24,7 @@ from tests.accounts.helpers import (
     Clock,
     text_of,
 )
+from tests.doubles import BrokenCache
 from tests.factories import PASSWORD, UserFactory
 from tests.markers import transactional
 
@@ -131,18 +131,6 @@ def test_ipv6_clients_are_counted_per_64(failed_logins: list[str]) -> None:
 
     assert_too_many(same_64, 5 * 60 - 100)
     assert next_64.status_code == 200
-
-
-class BrokenCache(BaseCache):
-    """A cache whose server is down: every call raises, as django-redis does."""
-
-    def __init__(self) -> None:
-        super().__init__({})
-
-    def _down(self, *args: object, **kwargs: object) -> None:
-        raise ConnectionError("cache server unavailable")
-
-    add = get = set = incr = delete = touch = has_key = clear = _down
 
 
 def test_login_fails_closed_when_the_throttle_cache_is_down(

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
 from raremap.accounts.models import User
 from raremap.core.throttle import Limit, client_ip, throttle_hit, throttle_reset, throttled
+from tests.doubles import BrokenCache
 from tests.factories import UserFactory
 
 THREE_A_MINUTE = Limit("test", 3, 60)
@@ -137,18 +137,6 @@ def test_forwarded_header_is_ignored_without_a_proxy() -> None:
     request.META["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
 
     assert client_ip(request) == "198.51.100.7"
-
-
-class BrokenCache(BaseCache):
-    """A cache whose server is down: every call raises, as the Redis backend does."""
-
-    def __init__(self) -> None:
-        super().__init__({})
-
-    def _down(self, *args: object, **kwargs: object) -> None:
-        raise ConnectionError("cache server unavailable")
-
-    add = get = set = incr = delete = touch = has_key = clear = _down
 
 
 @pytest.fixture
