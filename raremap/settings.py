@@ -109,7 +109,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "raremap.core.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "raremap.core.jinja2.environment",
+            "context_processors": ["raremap.core.jinja2.language"],
+        },
     },
     {
         # The admin and Django's form widgets.

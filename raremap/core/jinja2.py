@@ -9,11 +9,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format, number_format
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+
+
+def _language(context: Context) -> str:
+    """The page's language: set once per render by the `language` context processor (a
+    thread-local look-up costs more than the rest of a translation)."""
+    return context.get("LANGUAGE_CODE") or translation.get_language()
 
 
 @lru_cache(maxsize=4096)
@@ -22,12 +30,13 @@ def _reverse(language: str, name: str, args: tuple[Any, ...]) -> str:
         return reverse(name, args=args or None)
 
 
-def url(name: str, *args: Any, **kwargs: Any) -> str:
+@pass_context
+def url(context: Context, name: str, *args: Any, **kwargs: Any) -> str:
     """reverse(); page links (positional arguments) are remembered per language, since the
     URLconf never changes while a process runs. One-off links (tokens) pass keywords."""
     if kwargs:
         return reverse(name, args=args or None, kwargs=kwargs)
-    return _reverse(translation.get_language(), name, args)
+    return _reverse(_language(context), name, args)
 
 
 @lru_cache(maxsize=256)
@@ -70,15 +79,22 @@ def intcomma(value: int) -> str:
 _translated: dict[tuple[str | None, str], str] = {}
 
 
-def gettext(message: str) -> str:
+@pass_context
+def gettext(context: Context, message: str) -> str:
     """Django's gettext, remembered per language: a page asks for the same few dozen strings
-    on every request, and the catalogs do not change while a process runs."""
-    key = (translation.get_language(), message)
+    on every request, and the catalogs do not change while a process runs. The language comes
+    from the page's context (set once per render) rather than a thread-local look-up."""
+    key = (_language(context), message)
     try:
         return _translated[key]
     except KeyError:
         result = _translated[key] = translation.gettext(message)
         return result
+
+
+def language(request: HttpRequest) -> dict[str, str]:
+    """Context processor: the request's language, as LocaleMiddleware chose it."""
+    return {"LANGUAGE_CODE": getattr(request, "LANGUAGE_CODE", None) or translation.get_language()}
 
 
 def environment(**options: Any) -> Environment:
