@@ -34,6 +34,17 @@ def clean_display_name(value: str, *, owner: User | None = None) -> str:
     return name
 
 
+def _password_field(autocomplete: str, help_text: str = "") -> forms.CharField:
+    """A password as typed: never stripped, long passphrases welcome (never truncated)."""
+    return forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        help_text=help_text,
+    )
+
+
 def _display_name_field() -> forms.CharField:
     return forms.CharField(
         label=_("Display name"),
@@ -51,12 +62,8 @@ class SignupForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     display_name = _display_name_field()
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("At least 12 characters. A long passphrase is best."),
+    password = _password_field(
+        "new-password", _("At least 12 characters. A long passphrase is best.")
     )
 
     def clean_display_name(self) -> str:
@@ -83,13 +90,7 @@ class SignupForm(forms.Form):
 
 
 class ActivationForm(forms.Form):
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text=_("The password you chose when you signed up."),
-    )
+    password = _password_field("current-password", _("The password you chose when you signed up."))
 
 
 class LoginForm(forms.Form):
@@ -98,12 +99,7 @@ class LoginForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=4096,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = _password_field("current-password")
 
 
 class ProfileForm(forms.ModelForm):
