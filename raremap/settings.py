@@ -79,7 +79,11 @@ INSTALLED_APPS = [
     "raremap.accounts",
     "raremap.catalog",
     "raremap.communities",
+    "raremap.questions",
+    "raremap.moderation",
     "raremap.api",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -268,3 +272,27 @@ LOGGING = {
 # RareMap's own knobs.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 SEARCH_MAX_RESULTS = 50
+
+# Background work (the "what members say" digest, notifications): django-tasks. "database"
+# queues in the database and `raremap db_worker` runs them (bin/serve starts one);
+# "immediate" runs a task when it is enqueued (tests, and sites that want no worker).
+TASKS_MODE = env_str("RAREMAP_TASKS", "database")
+if TASKS_MODE not in ("database", "immediate"):
+    raise ImproperlyConfigured("RAREMAP_TASKS must be 'database' or 'immediate'")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_MODE == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+        "ENQUEUE_ON_COMMIT": True,
+    }
+}
+
+# Questions and answers.
+ANSWER_MAX_LENGTH = 10_000
+# Members below this reputation with fewer published answers than NEW_MEMBER_ANSWERS are
+# "new": at most NEW_MEMBER_LINKS links per text (spam sandbox).
+NEW_MEMBER_ANSWERS = env_int("NEW_MEMBER_ANSWERS", 2)
+NEW_MEMBER_LINKS = env_int("NEW_MEMBER_LINKS", 2)
+# Notification emails (a daily digest of new answers to followed questions): off by default.
+NOTIFICATION_EMAILS = env_bool("NOTIFICATION_EMAILS", False)

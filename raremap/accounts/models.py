@@ -49,6 +49,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Off: only you see your profile. On: logged-in members see it."),
     )
     is_demo = models.BooleanField(default=False, editable=False)
+    # Points for taking part, kept by the questions services (rule: raremap.questions.reputation).
+    reputation = models.IntegerField(default=0, editable=False)
+    notification_emails = models.BooleanField(
+        _("email me about new answers to questions I follow"), default=False
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

@@ -1,0 +1,335 @@
+"""Question and answer writes: answers with history, votes and reputation, proposed questions,
+overview revisions, follows and notifications.
+
+Counts (answers per question, an answer's score, a member's reputation) are kept here in the
+same transaction as the change they follow, so pages read them instead of counting.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, IntegerField, Max, Sum, When
+from django.http import Http404
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from raremap.accounts.models import User
+from raremap.catalog.models import Disease
+from raremap.core.text import count_links, plain_text, render_markdown
+from raremap.questions import reputation
+from raremap.questions.models import (
+    Answer,
+    AnswerRevision,
+    Follow,
+    Notification,
+    OverviewRevision,
+    Question,
+    Status,
+    Vote,
+)
+from raremap.questions.standard import BY_SLUG
+
+TRUSTED_MEMBER_LINKS = 10
+
+
+def question_ensure(*, disease: Disease, slug: str) -> Question:
+    """The question's row, created on first write for a standard question.
+
+    Raises Http404 for a slug that is neither standard nor an existing question.
+    """
+    question = Question.objects.filter(disease=disease, slug=slug).first()
+    if question is not None:
+        return question
+    if slug not in BY_SLUG:
+        raise Http404("No such question")
+    question, _created = Question.objects.get_or_create(disease=disease, slug=slug)
+    return question
+
+
+def _unique_slug(disease: Disease, text: str) -> str:
+    base = slugify(text)[:70].strip("-") or "question"
+    slug, n = base, 1
+    while slug in BY_SLUG or Question.objects.filter(disease=disease, slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def question_propose(*, user: User, disease: Disease, text: str) -> Question:
+    """A member proposes a question for a community; it waits for a moderator (PENDING)."""
+    text = plain_text(text, limit=200).rstrip()
+    if len(text) < 10:
+        raise ValidationError(_("Please write the question in a full sentence."))
+    if not text.endswith("?"):
+        text += "?"
+    return Question.objects.create(
+        disease=disease,
+        slug=_unique_slug(disease, text),
+        text=text,
+        author=user,
+        status=Status.PENDING,
+        is_demo=user.is_demo,
+    )
+
+
+def _check_links(user: User, body: str) -> None:
+    """New members may post only a few links (spam sandbox); everyone has a ceiling."""
+    allowed = TRUSTED_MEMBER_LINKS
+    if member_is_new(user):
+        allowed = settings.NEW_MEMBER_LINKS
+    if count_links(body) > allowed:
+        raise ValidationError(
+            _("Please use at most %(count)d links in one answer.") % {"count": allowed}
+        )
+
+
+def member_is_new(user: User) -> bool:
+    """New until the member has taken part: a few published answers or some reputation."""
+    if user.reputation >= reputation.TRUSTED_REPUTATION:
+        return False
+    published = Answer.objects.filter(author=user, status=Status.PUBLISHED)
+    return published.count() < settings.NEW_MEMBER_ANSWERS
+
+
+def _clean_body(user: User, body: str) -> tuple[str, str]:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Please write an answer."))
+    if len(body) > settings.ANSWER_MAX_LENGTH:
+        raise ValidationError(
+            _("Please keep an answer under %(count)d characters.")
+            % {"count": settings.ANSWER_MAX_LENGTH}
+        )
+    _check_links(user, body)
+    html = render_markdown(body)
+    if not html:
+        raise ValidationError(_("Please write an answer."))
+    return body, html
+
+
+def _digest_soon(question: Question) -> None:
+    """Recompute the "what members say" digest in the background, after this commit."""
+    from raremap.questions.tasks import digest_refresh
+
+    digest_refresh.enqueue(question.pk)
+
+
+@transaction.atomic
+def answer_create(*, user: User, question: Question, body: str) -> Answer:
+    """Publish an answer, tell the question's followers, and follow the question."""
+    if question.pk is None or question.status != Status.PUBLISHED:
+        raise Http404("No such question")
+    body, html = _clean_body(user, body)
+    answer = Answer.objects.create(
+        question=question,
+        author=user,
+        body=body,
+        body_html=html,
+        language=get_language() or "",
+        is_demo=user.is_demo,
+    )
+    Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
+    followers = Follow.objects.filter(question=question).exclude(user=user).values_list("user_id")
+    Notification.objects.bulk_create(
+        [
+            Notification(user_id=uid, kind=Notification.Kind.NEW_ANSWER, answer=answer)
+            for (uid,) in followers
+        ],
+        ignore_conflicts=True,
+    )
+    Follow.objects.get_or_create(user=user, question=question)
+    _digest_soon(question)
+    return answer
+
+
+@transaction.atomic
+def answer_update(*, answer: Answer, body: str) -> Answer:
+    """Change an answer's text; the earlier text is kept as a revision."""
+    body, html = _clean_body(answer.author, body)
+    if body == answer.body:
+        return answer
+    AnswerRevision.objects.create(
+        answer=answer,
+        body=answer.body,
+        body_html=answer.body_html,
+        written_at=answer.edited_at or answer.created_at,
+    )
+    answer.body, answer.body_html, answer.edited_at = body, html, timezone.now()
+    answer.save(update_fields=["body", "body_html", "edited_at"])
+    _digest_soon(answer.question)
+    return answer
+
+
+@transaction.atomic
+def answer_delete(*, answer: Answer) -> Answer:
+    """The author withdraws an answer: it disappears everywhere, its text kept as a revision."""
+    AnswerRevision.objects.create(
+        answer=answer,
+        body=answer.body,
+        body_html=answer.body_html,
+        written_at=answer.edited_at or answer.created_at,
+    )
+    return answer_set_status(answer=answer, status=Status.DELETED)
+
+
+@transaction.atomic
+def answer_set_status(*, answer: Answer, status: str) -> Answer:
+    """Publish, hide, remove or delete an answer, keeping the counts and reputation true."""
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    was_published = answer.status == Status.PUBLISHED
+    answer.status = status
+    answer.save(update_fields=["status"])
+    is_published = status == Status.PUBLISHED
+    if was_published != is_published:
+        delta = 1 if is_published else -1
+        Question.objects.filter(pk=answer.question_id).update(
+            answer_count=F("answer_count") + delta
+        )
+        reputation_recompute(user=answer.author)
+        _digest_soon(answer.question)
+    return answer
+
+
+@transaction.atomic
+def question_set_status(*, question: Question, status: str) -> Question:
+    """Publish (approve), hide or remove a question; approval earns its proposer points."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    was_pending = question.status == Status.PENDING
+    question.status = status
+    question.save(update_fields=["status"])
+    if question.author_id and (was_pending or status == Status.PUBLISHED):
+        reputation_recompute(user=question.author)
+    return question
+
+
+@transaction.atomic
+def vote_cast(*, user: User, answer: Answer, value: int) -> Answer:
+    """Vote +1 or -1 on someone else's answer, change the vote, or withdraw it (0).
+
+    The answer row is locked first, so parallel votes by one member count once and parallel
+    votes by many members all count.
+    """
+    if value not in (-1, 0, 1):
+        raise ValidationError("A vote is +1, -1 or 0")
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    if answer.author_id == user.pk:
+        raise ValidationError(_("You cannot vote on your own answer."))
+    if answer.status != Status.PUBLISHED:
+        raise Http404("No such answer")
+    previous = Vote.objects.filter(answer=answer, user=user).first()
+    old = previous.value if previous else 0
+    if old == value:
+        return answer
+    if value == 0:
+        previous.delete()  # type: ignore[union-attr]
+    elif previous is None:
+        Vote.objects.create(answer=answer, user=user, value=value)
+    else:
+        previous.value = value
+        previous.save(update_fields=["value", "updated_at"])
+    answer.score += value - old
+    Answer.objects.filter(pk=answer.pk).update(score=F("score") + (value - old))
+    points = reputation.points_for_vote(value) - reputation.points_for_vote(old)
+    User.objects.filter(pk=answer.author_id).update(reputation=F("reputation") + points)
+    return answer
+
+
+def reputation_recompute(*, user: User) -> int:
+    """A member's reputation from scratch (after a status change or to repair): votes on their
+    published answers and their approved questions, by the rule in reputation.py."""
+    votes = Vote.objects.filter(answer__author=user, answer__status=Status.PUBLISHED).aggregate(
+        points=Sum(
+            Case(
+                When(value=1, then=reputation.UPVOTE_RECEIVED),
+                When(value=-1, then=reputation.DOWNVOTE_RECEIVED),
+                output_field=IntegerField(),
+            )
+        )
+    )["points"]
+    approved = Question.objects.filter(author=user, status=Status.PUBLISHED, text__gt="").count()
+    total = (votes or 0) + approved * reputation.QUESTION_APPROVED
+    User.objects.filter(pk=user.pk).update(reputation=total)
+    user.reputation = total
+    return total
+
+
+@transaction.atomic
+def follow_set(*, user: User, question: Question, follow: bool) -> bool:
+    """Follow or stop following a question; returns whether the member now follows it."""
+    if follow:
+        try:
+            with transaction.atomic():
+                Follow.objects.get_or_create(user=user, question=question)
+        except IntegrityError:  # followed in parallel
+            pass
+        return True
+    Follow.objects.filter(user=user, question=question).delete()
+    return False
+
+
+def notification_mark_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def overview_edit(
+    *,
+    question: Question,
+    editor: User,
+    body: str,
+    sources: str = "",
+    summary: str = "",
+    reverted_from: int | None = None,
+) -> OverviewRevision:
+    """Write a new version of the editor section; it starts "not yet reviewed"."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError(_("Please write the overview text."))
+    if len(body) > settings.ANSWER_MAX_LENGTH:
+        raise ValidationError(
+            _("Please keep the overview under %(count)d characters.")
+            % {"count": settings.ANSWER_MAX_LENGTH}
+        )
+    sources = "\n".join(line.strip() for line in (sources or "").splitlines() if line.strip())
+    # Lock the question so two editors cannot take the same number.
+    Question.objects.select_for_update().filter(pk=question.pk).first()
+    last = question.overview_revisions.aggregate(n=Max("number"))["n"] or 0
+    return OverviewRevision.objects.create(
+        question=question,
+        number=last + 1,
+        body=body,
+        body_html=render_markdown(body),
+        sources=sources,
+        sources_html=render_markdown("\n".join(f"1. {line}" for line in sources.splitlines())),
+        summary=plain_text(summary, limit=200),
+        editor=editor,
+        reverted_from=reverted_from,
+        is_demo=editor.is_demo,
+    )
+
+
+def overview_revert(*, question: Question, editor: User, number: int) -> OverviewRevision:
+    """Bring back an earlier version as a new one (history only grows)."""
+    old = question.overview_revisions.filter(number=number).first()
+    if old is None:
+        raise Http404("No such version")
+    return overview_edit(
+        question=question,
+        editor=editor,
+        body=old.body,
+        sources=old.sources,
+        summary=_("Reverted to version %(number)d") % {"number": number},
+        reverted_from=number,
+    )
+
+
+def overview_review(*, revision: OverviewRevision, reviewer: User) -> OverviewRevision:
+    """A healthcare professional marks the current version as reviewed."""
+    revision.reviewed_by, revision.reviewed_at = reviewer, timezone.now()
+    revision.save(update_fields=["reviewed_by", "reviewed_at"])
+    return revision
