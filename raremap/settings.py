@@ -115,7 +115,10 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "environment": "raremap.core.jinja2.environment",
-            "context_processors": ["raremap.core.jinja2.language"],
+            "context_processors": [
+                "raremap.core.jinja2.language",
+                "raremap.questions.context.notifications",
+            ],
         },
     },
     {

@@ -51,7 +51,11 @@ def question_ensure(*, disease: Disease, slug: str) -> Question:
 def _unique_slug(disease: Disease, text: str) -> str:
     base = slugify(text)[:70].strip("-") or "question"
     slug, n = base, 1
-    while slug in BY_SLUG or Question.objects.filter(disease=disease, slug=slug).exists():
+    while (
+        slug in BY_SLUG
+        or slug == "propose"
+        or Question.objects.filter(disease=disease, slug=slug).exists()
+    ):
         n += 1
         slug = f"{base}-{n}"
     return slug

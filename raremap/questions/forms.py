@@ -1,0 +1,58 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from raremap.questions.selectors import SORTS
+
+
+class AnswerForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your answer"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=settings.ANSWER_MAX_LENGTH,
+        help_text=_(
+            "Share what you experienced. Markdown works: *italic*, **bold**, lists, links. "
+            "Please do not share anyone's private details."
+        ),
+    )
+
+
+class ProposeQuestionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your question"),
+        min_length=10,
+        max_length=200,
+        help_text=_("A question many members would ask. A moderator reviews it first."),
+    )
+
+
+class OverviewForm(forms.Form):
+    body = forms.CharField(
+        label=_("Overview text"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        max_length=settings.ANSWER_MAX_LENGTH,
+        help_text=_("Markdown. Careful, general and sourced: this is what most visitors read."),
+    )
+    sources = forms.CharField(
+        label=_("Sources"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=4000,
+        help_text=_("One source per line, e.g. [Orphanet](https://www.orpha.net/…)."),
+    )
+    summary = forms.CharField(label=_("What changed"), max_length=200, required=False)
+
+
+class VoteForm(forms.Form):
+    value = forms.TypedChoiceField(choices=[(1, "+1"), (-1, "-1"), (0, "0")], coerce=int)
+
+
+class FollowForm(forms.Form):
+    follow = forms.BooleanField(required=False)
+
+
+class AnswerListForm(forms.Form):
+    """The question page's query string: sort order and page number (bad values → defaults)."""
+
+    sort = forms.ChoiceField(choices=[(s, s) for s in SORTS], required=False)
+    page = forms.IntegerField(min_value=1, max_value=10_000, required=False)

@@ -1,0 +1,249 @@
+"""Question and answer reads, shaped for the pages and the API.
+
+Only PUBLISHED questions and answers are ever returned to members; moderators see the rest
+through raremap.moderation. Every list has a constant number of queries.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Subquery
+from django.http import Http404
+
+from raremap.accounts.models import User
+from raremap.catalog.models import Disease
+from raremap.communities.models import Membership, Role
+from raremap.questions.models import (
+    Answer,
+    DigestItem,
+    Follow,
+    Notification,
+    OverviewRevision,
+    Question,
+    Status,
+    Vote,
+)
+from raremap.questions.standard import BY_SLUG, STANDARD_QUESTIONS
+
+ANSWERS_PER_PAGE = 30
+SORTS = ("score", "newest")
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    slug: str
+    title: str
+    label: str
+    answer_count: int
+    top: bool
+
+
+def question_list(disease: Disease) -> list[QuestionItem]:
+    """Every standard question of a disease (row or not) and its approved proposed ones."""
+    rows = {
+        q.slug: q
+        for q in Question.objects.filter(disease=disease, status=Status.PUBLISHED).only(
+            "slug", "text", "answer_count", "disease_id"
+        )
+    }
+    items = []
+    for standard in STANDARD_QUESTIONS:
+        row = rows.pop(standard.slug, None)
+        items.append(
+            QuestionItem(
+                slug=standard.slug,
+                title=standard.title_for(disease.title),
+                label=str(standard.label),
+                answer_count=row.answer_count if row else 0,
+                top=standard.top,
+            )
+        )
+    for row in sorted(rows.values(), key=lambda q: (-q.answer_count, q.text)):
+        items.append(
+            QuestionItem(
+                slug=row.slug,
+                title=row.text,
+                label=row.text,
+                answer_count=row.answer_count,
+                top=False,
+            )
+        )
+    return items
+
+
+def question_get(disease: Disease, slug: str) -> Question:
+    """A published question, or an unsaved standard one (no row until something is written).
+
+    Raises Http404 for unknown slugs and for questions that are pending, hidden or removed.
+    """
+    question = Question.objects.filter(disease=disease, slug=slug).first()
+    if question is None:
+        if slug not in BY_SLUG:
+            raise Http404("No such question")
+        question = Question(disease=disease, slug=slug)
+    if question.status != Status.PUBLISHED:
+        raise Http404("No such question")
+    question.disease = disease  # the caller's (cached) disease: no query for the title
+    return question
+
+
+@dataclass
+class AnswerPage:
+    answers: list[Answer]
+    sort: str
+    number: int
+    total: int
+    per_page: int = ANSWERS_PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def answer_page(
+    question: Question, *, sort: str = "score", number: int = 1, viewer: User | None = None
+) -> AnswerPage:
+    """One page of a question's published answers, with each author's role in the community
+    (`author_role`) and, for a logged-in viewer, their own vote (`my_vote`: 1, -1 or 0).
+
+    Two queries at most whatever the number of answers: the answers with their authors, and
+    the viewer's votes on them. The total comes from the kept count, not a COUNT(*).
+    """
+    sort = sort if sort in SORTS else "score"
+    total = question.answer_count if question.pk else 0
+    page = AnswerPage(answers=[], sort=sort, number=1, total=total)
+    page.number = min(max(number, 1), page.pages)
+    if not total:
+        return page
+    order = ("-score", "-id") if sort == "score" else ("-id",)
+    role = Membership.objects.filter(user=OuterRef("author_id"), disease=question.disease_id)
+    start = (page.number - 1) * ANSWERS_PER_PAGE
+    page.answers = list(
+        Answer.objects.filter(question=question, status=Status.PUBLISHED)
+        .select_related("author")
+        .only(
+            "id",
+            "body_html",
+            "language",
+            "score",
+            "is_demo",
+            "created_at",
+            "edited_at",
+            "question_id",
+            "author__id",
+            "author__display_name",
+            "author__reputation",
+            "author__is_demo",
+            "author__public_id",
+            "author__profile_public",
+            "author__is_active",
+        )
+        .annotate(author_role=Subquery(role.values("role")[:1]))
+        .order_by(*order)[start : start + ANSWERS_PER_PAGE]
+    )
+    votes: dict[int, int] = {}
+    if viewer is not None and viewer.is_authenticated and page.answers:
+        votes = dict(
+            Vote.objects.filter(user=viewer, answer__in=[a.pk for a in page.answers]).values_list(
+                "answer_id", "value"
+            )
+        )
+    for answer in page.answers:
+        answer.my_vote = votes.get(answer.pk, 0)  # type: ignore[attr-defined]
+        answer.author_role_label = (  # type: ignore[attr-defined]
+            Role(answer.author_role).label if answer.author_role else ""  # type: ignore[attr-defined]
+        )
+    return page
+
+
+def answer_get_for_author(*, user: User, answer_id: int) -> Answer:
+    """The viewer's own published answer (to edit or delete it); 404 for anything else."""
+    answer = (
+        Answer.objects.select_related("question__disease", "author")
+        .filter(pk=answer_id, author=user, status=Status.PUBLISHED, question__status="published")
+        .first()
+    )
+    if answer is None or not user.is_authenticated:
+        raise Http404("No such answer")
+    return answer
+
+
+def answer_get_published(answer_id: int) -> Answer:
+    """An answer anyone may see (published, on a published question), or 404."""
+    answer = (
+        Answer.objects.select_related("question__disease", "author")
+        .filter(pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED)
+        .first()
+    )
+    if answer is None:
+        raise Http404("No such answer")
+    return answer
+
+
+def overview_current(question: Question) -> OverviewRevision | None:
+    if question.pk is None:
+        return None
+    return (
+        OverviewRevision.objects.filter(question=question)
+        .select_related("editor", "reviewed_by")
+        .order_by("-number")
+        .first()
+    )
+
+
+def overview_history(question: Question) -> list[OverviewRevision]:
+    if question.pk is None:
+        return []
+    return list(
+        OverviewRevision.objects.filter(question=question)
+        .select_related("editor", "reviewed_by")
+        .order_by("-number")
+    )
+
+
+def digest_list(question: Question) -> list[DigestItem]:
+    """The digest's answers that are still published: a hidden answer leaves at once."""
+    if question.pk is None or question.digest_updated_at is None:
+        return []
+    return list(
+        DigestItem.objects.filter(question=question, answer__status=Status.PUBLISHED)
+        .select_related("answer__author")
+        .order_by("rank")
+    )
+
+
+def follow_exists(user: User, question: Question) -> bool:
+    if not user.is_authenticated or question.pk is None:
+        return False
+    return Follow.objects.filter(user=user, question=question).exists()
+
+
+def notification_list(user: User, *, limit: int = 50) -> list[Notification]:
+    """A member's newest notifications about content that is still published."""
+    return list(
+        Notification.objects.filter(
+            user=user,
+            answer__status=Status.PUBLISHED,
+            answer__question__status=Status.PUBLISHED,
+        )
+        .select_related("answer__author", "answer__question__disease")
+        .order_by("-id")[:limit]
+    )
+
+
+def notification_unread_count(user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(
+        user=user,
+        read_at__isnull=True,
+        answer__status=Status.PUBLISHED,
+        answer__question__status=Status.PUBLISHED,
+    ).count()
