@@ -107,7 +107,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "profile_public"]
+        fields = ["display_name", "bio", "profile_public", "notification_emails"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
             "bio": _("Shown on your profile. You can use Markdown for links and lists."),

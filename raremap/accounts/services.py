@@ -141,8 +141,16 @@ def user_activate(*, user: User, token: str) -> bool:
     return True
 
 
-def user_update_profile(*, user: User, display_name: str, bio: str, profile_public: bool) -> User:
-    """Change the public face of an account; the bio is rendered once, here.
+def user_update_profile(
+    *,
+    user: User,
+    display_name: str,
+    bio: str,
+    profile_public: bool,
+    notification_emails: bool | None = None,
+) -> User:
+    """Change the public face of an account (and whether it gets notification emails); the bio
+    is rendered once, here.
 
     Raises IntegrityError if another member took the display name in the meantime.
     """
@@ -150,8 +158,18 @@ def user_update_profile(*, user: User, display_name: str, bio: str, profile_publ
     user.bio = bio
     user.bio_html = render_markdown(bio)
     user.profile_public = profile_public
+    if notification_emails is not None:
+        user.notification_emails = notification_emails
     with transaction.atomic():
-        user.save(update_fields=["display_name", "bio", "bio_html", "profile_public"])
+        user.save(
+            update_fields=[
+                "display_name",
+                "bio",
+                "bio_html",
+                "profile_public",
+                "notification_emails",
+            ]
+        )
     return user
 
 

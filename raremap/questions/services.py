@@ -7,9 +7,11 @@ same transaction as the change they follow, so pages read them instead of counti
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Max, Sum, When
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language
@@ -337,3 +339,44 @@ def overview_review(*, revision: OverviewRevision, reviewer: User) -> OverviewRe
     revision.reviewed_by, revision.reviewed_at = reviewer, timezone.now()
     revision.save(update_fields=["reviewed_by", "reviewed_at"])
     return revision
+
+
+def notification_emails_send(*, base_url: str) -> int:
+    """Email each member who asked for it one message listing their new, unread, not yet
+    emailed notifications (titles and links only: no member text in email). Returns how many
+    emails went out. Does nothing unless settings.NOTIFICATION_EMAILS is on."""
+    if not settings.NOTIFICATION_EMAILS:
+        return 0
+    pending = (
+        Notification.objects.filter(
+            read_at__isnull=True,
+            emailed_at__isnull=True,
+            user__is_active=True,
+            user__notification_emails=True,
+            answer__status=Status.PUBLISHED,
+            answer__question__status=Status.PUBLISHED,
+        )
+        .select_related("user", "answer__question__disease")
+        .order_by("user_id", "id")
+    )
+    by_user: dict[int, list[Notification]] = {}
+    for notification in pending:
+        by_user.setdefault(notification.user_id, []).append(notification)
+    sent = 0
+    for notifications in by_user.values():
+        user = notifications[0].user
+        lines = []
+        for n in notifications:
+            question = n.answer.question
+            path = reverse("questions:question-detail", args=[question.disease.slug, question.slug])
+            lines.append(f"- {question.title}\n  {base_url.rstrip('/')}{path}#answer-{n.answer_id}")
+        body = _(
+            "Hello %(name)s,\n\nThere are new answers to questions you follow:\n\n%(lines)s\n\n"
+            "You can turn these emails off in your settings."
+        ) % {"name": user.display_name, "lines": "\n".join(lines)}
+        send_mail(_("New answers on RareMap"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
+            emailed_at=timezone.now()
+        )
+        sent += 1
+    return sent

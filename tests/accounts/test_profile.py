@@ -129,7 +129,8 @@ def test_profile_queries_do_not_grow_with_communities(
     for disease in Disease.objects.order_by("pk")[:count]:
         MembershipFactory(user=member, disease=disease)
 
-    with django_assert_num_queries(4):  # session, viewer, profile owner, memberships
+    # session, viewer, profile owner, memberships, unread notifications (header)
+    with django_assert_num_queries(5):
         response = member_client.get(profile_url(member))
 
     assert response.status_code == 200

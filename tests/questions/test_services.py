@@ -237,3 +237,33 @@ def test_overview_versions_number_up_and_revert_adds_a_version(
     services.overview_review(revision=three, reviewer=member)
     three.refresh_from_db()
     assert three.reviewed_by == member
+
+
+def test_notification_emails_are_off_by_default(
+    question: Question, member: User, other_member: User, mailoutbox
+) -> None:
+    User.objects.filter(pk=member.pk).update(notification_emails=True)
+    services.follow_set(user=member, question=question, follow=True)
+    _answer(other_member, question)
+
+    assert services.notification_emails_send(base_url="https://raremap.example") == 0
+    assert mailoutbox == []
+
+
+def test_notification_emails_list_titles_and_links_once(
+    question: Question, member: User, other_member: User, mailoutbox, settings
+) -> None:
+    settings.NOTIFICATION_EMAILS = True
+    User.objects.filter(pk=member.pk).update(notification_emails=True)
+    services.follow_set(user=member, question=question, follow=True)
+    answer = _answer(other_member, question, "Private-ish text 5C1D.")
+
+    assert services.notification_emails_send(base_url="https://raremap.example/") == 1
+    assert services.notification_emails_send(base_url="https://raremap.example/") == 0
+    (mail,) = mailoutbox
+    assert mail.to == ["owner@example.org"]
+    assert (
+        "https://raremap.example/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
+        f"#answer-{answer.pk}" in mail.body
+    )
+    assert "5C1D" not in mail.body

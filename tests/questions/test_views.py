@@ -1,0 +1,358 @@
+"""Question pages: every standard question, answers, votes, follows, overviews, query guards."""
+
+import pytest
+from django.test import Client
+
+from raremap.accounts.models import User
+from raremap.catalog.models import Disease
+from raremap.communities.models import Role
+from raremap.questions import services
+from raremap.questions.models import Answer, Notification, OverviewRevision, Question, Status
+from raremap.questions.standard import STANDARD_QUESTIONS
+from tests.accounts.helpers import text_of
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DFSP = "/d/dermatofibrosarcoma-protuberans/"
+BEST = f"{DFSP}q/best-treatments/"
+
+
+def _answers(question: Question, n: int) -> list[Answer]:
+    answers = []
+    for i in range(n):
+        author = UserFactory()
+        MembershipFactory(user=author, disease=question.disease, role=Role.RELATIVE)
+        answers.append(
+            services.answer_create(user=author, question=question, body=f"Answer number {i}.")
+        )
+    return answers
+
+
+@pytest.fixture
+def best(dfsp: Disease) -> Question:
+    return services.question_ensure(disease=dfsp, slug="best-treatments")
+
+
+def test_every_standard_question_has_a_page_without_a_row(client: Client, dfsp: Disease) -> None:
+    for standard in STANDARD_QUESTIONS:
+        response = client.get(f"{DFSP}q/{standard.slug}/")
+        assert response.status_code == 200, standard.slug
+    assert not Question.objects.filter(disease=dfsp).exists()  # reading creates nothing
+
+
+def test_question_page_title_and_sections(client: Client, best: Question) -> None:
+    page = text_of(client.get(BEST))
+
+    assert "What are the best treatments for Dermatofibrosarcoma protuberans (DFSP)?" in page
+    assert "From the editors" in page
+    assert "Not yet reviewed" not in page  # no editor text yet: nothing to review
+    assert "No editor has written this part yet." in page
+    assert "Treatments members report" in page
+    assert "What members say" in page
+    assert "No answers yet." in page
+    assert "Medical disclaimer:" in page
+
+
+def test_question_page_in_spanish(client: Client, best: Question) -> None:
+    page = text_of(client.get(f"/es{BEST}"))
+
+    assert (
+        "¿Cuáles son los mejores tratamientos para Dermatofibrosarcoma protuberans (DFSP)?" in page
+    )
+
+
+def test_symptoms_question_shows_the_catalog_frequencies(client: Client) -> None:
+    page = text_of(client.get(f"{DFSP}q/symptoms/"))
+
+    assert "Built from the Human Phenotype Ontology annotations of Orphanet" in page
+
+
+def test_unknown_question_is_404(client: Client) -> None:
+    assert client.get(f"{DFSP}q/no-such-question/").status_code == 404
+    assert client.get("/d/no-such-disease/q/symptoms/").status_code == 404
+
+
+def test_disease_page_lists_the_top_questions(client: Client) -> None:
+    page = text_of(client.get(DFSP))
+
+    assert "What are the best treatments for Dermatofibrosarcoma protuberans (DFSP)?" in page
+    assert f"View all {len(STANDARD_QUESTIONS)} questions" in page
+
+
+def test_question_list_shows_every_question(client: Client) -> None:
+    response = client.get(f"{DFSP}q/")
+
+    for standard in STANDARD_QUESTIONS:
+        assert f'href="{DFSP}q/{standard.slug}/"' in response.content.decode()
+
+
+def test_answers_show_author_role_points_and_date(client: Client, best: Question) -> None:
+    author = UserFactory(display_name="Calm Finch")
+    MembershipFactory(user=author, disease=best.disease, role=Role.PATIENT)
+    services.answer_create(user=author, question=best, body="Wide local excision, then nothing.")
+    User.objects.filter(pk=author.pk).update(reputation=40)
+
+    page = text_of(client.get(BEST))
+
+    assert "Wide local excision, then nothing." in page
+    assert "Calm Finch Person with the disease 40 points" in page
+
+
+def test_member_publishes_an_answer(member_client: Client, member: User, dfsp: Disease) -> None:
+    MembershipFactory(user=member, disease=dfsp)
+
+    response = member_client.post(f"{BEST}answer/", {"body": "Mohs surgery, **no** recurrence."})
+
+    answer = Answer.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"{BEST}?sort=newest#answer-{answer.pk}"
+    assert answer.body_html == "<p>Mohs surgery, <strong>no</strong> recurrence.</p>"
+    assert "Mohs surgery, no recurrence." in text_of(member_client.get(BEST))
+
+
+def test_non_members_are_invited_to_join_not_to_answer(
+    member_client: Client, client: Client
+) -> None:
+    assert "Join the Dermatofibrosarcoma protuberans community to answer." in text_of(
+        member_client.get(BEST)
+    )
+    response = member_client.post(f"{BEST}answer/", {"body": "I am not a member."})
+    assert response.status_code == 302
+    assert not Answer.objects.exists()
+    anonymous = client.post(f"{BEST}answer/", {"body": "Anonymous."})
+    assert anonymous["Location"].startswith("/accounts/login/?next=")
+    assert not Answer.objects.exists()
+
+
+def test_a_refused_answer_comes_back_with_the_text_and_the_reason(
+    member_client: Client, member: User, dfsp: Disease
+) -> None:
+    MembershipFactory(user=member, disease=dfsp)
+    body = "Links: https://a.example https://b.example https://c.example"
+
+    response = member_client.post(f"{BEST}answer/", {"body": body})
+
+    assert response.status_code == 400
+    assert "Please use at most 2 links in one answer." in text_of(response)
+    assert body in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_authors_edit_their_answer_and_others_get_404(
+    member_client: Client, other_client: Client, member: User, best: Question
+) -> None:
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Before.")
+
+    assert other_client.get(f"/answers/{answer.pk}/edit/").status_code == 404
+    assert other_client.post(f"/answers/{answer.pk}/edit/", {"body": "Hijack"}).status_code == 404
+    assert other_client.post(f"/answers/{answer.pk}/delete/").status_code == 404
+    assert other_client.get(f"/answers/{answer.pk}/history/").status_code == 404
+    response = member_client.post(f"/answers/{answer.pk}/edit/", {"body": "After."})
+
+    answer.refresh_from_db()
+    assert response.status_code == 302
+    assert answer.body == "After."
+    assert "Before." in text_of(member_client.get(f"/answers/{answer.pk}/history/"))
+
+
+def test_author_deletes_an_answer(member_client: Client, member: User, best: Question) -> None:
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Going away.")
+
+    member_client.post(f"/answers/{answer.pk}/delete/")
+
+    answer.refresh_from_db()
+    assert answer.status == Status.DELETED
+    assert "Going away." not in text_of(member_client.get(BEST))
+    assert member_client.get(f"/answers/{answer.pk}/edit/").status_code == 404
+
+
+def test_vote_with_htmx_returns_the_vote_box(
+    other_client: Client, member: User, best: Question
+) -> None:
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Vote for me.")
+
+    response = other_client.post(
+        f"/answers/{answer.pk}/vote/", {"value": "1"}, headers={"HX-Request": "true"}
+    )
+
+    answer.refresh_from_db()
+    assert answer.score == 1
+    body = response.content.decode()
+    assert body.startswith('<form class="vote"')
+    assert 'value="0" class="up" aria-pressed="true"' in body
+
+
+def test_vote_without_javascript_redirects_to_the_answer(
+    other_client: Client, member: User, best: Question
+) -> None:
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Vote for me.")
+
+    response = other_client.post(f"/answers/{answer.pk}/vote/", {"value": "-1"})
+
+    answer.refresh_from_db()
+    assert (response.status_code, response["Location"]) == (302, f"{BEST}#answer-{answer.pk}")
+    assert answer.score == -1
+
+
+def test_own_answer_vote_is_refused(member_client: Client, member: User, best: Question) -> None:
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Mine.")
+
+    member_client.post(f"/answers/{answer.pk}/vote/", {"value": "1"})
+
+    answer.refresh_from_db()
+    assert answer.score == 0
+
+
+def test_get_never_votes(other_client: Client, member: User, best: Question) -> None:
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Mine.")
+
+    assert other_client.get(f"/answers/{answer.pk}/vote/?value=1").status_code == 405
+    answer.refresh_from_db()
+    assert answer.score == 0
+
+
+def test_hidden_answers_and_pending_questions_are_404_everywhere(
+    client: Client, other_client: Client, member: User, dfsp: Disease, best: Question
+) -> None:
+    MembershipFactory(user=member, disease=dfsp)
+    answer = services.answer_create(user=member, question=best, body="Secret canary 7F3A.")
+    pending = services.question_propose(user=member, disease=dfsp, text="Canary question 9B2C?")
+    services.answer_set_status(answer=answer, status=Status.HIDDEN)
+
+    assert "7F3A" not in client.get(BEST).content.decode()
+    assert "7F3A" not in other_client.get(BEST).content.decode()
+    assert other_client.post(f"/answers/{answer.pk}/vote/", {"value": "1"}).status_code == 404
+    assert client.get(f"{DFSP}q/{pending.slug}/").status_code == 404
+    assert "9B2C" not in client.get(f"{DFSP}q/").content.decode()
+    assert "9B2C" not in client.get(DFSP).content.decode()
+
+
+def test_sort_by_newest_and_pagination(client: Client, best: Question) -> None:
+    answers = _answers(best, 31)
+    Answer.objects.filter(pk=answers[0].pk).update(score=5)
+
+    by_score = client.get(BEST).content.decode()
+    newest = client.get(f"{BEST}?sort=newest").content.decode()
+    second = client.get(f"{BEST}?sort=newest&page=2").content.decode()
+
+    assert by_score.index("Answer number 0.") < by_score.index("Answer number 30.")
+    assert newest.index("Answer number 30.") < newest.index("Answer number 1.")
+    assert "Answer number 0." not in newest
+    assert "Answer number 0." in second
+    assert "Page 2 of 2" in text_of(client.get(f"{BEST}?page=99"))  # clamped, not an error
+    assert client.get(f"{BEST}?page=abc&sort=evil").status_code == 200
+
+
+def test_follow_and_notifications(
+    member_client: Client, other_client: Client, member: User, other_member: User, best: Question
+) -> None:
+    member_client.post(f"{BEST}follow/", {"follow": "on"})
+    MembershipFactory(user=other_member, disease=best.disease)
+    services.answer_create(user=other_member, question=best, body="News for followers.")
+
+    page = text_of(member_client.get("/notifications/"))
+    assert "Brisk Otter answered What are the best treatments" in page
+    assert "Notifications 1 new" in text_of(member_client.get(BEST))
+
+    member_client.post("/notifications/")
+    assert Notification.objects.get().read_at is not None
+    member_client.post(f"{BEST}follow/", {})
+    assert not member.follows.exists()
+
+
+def test_notifications_about_hidden_answers_disappear(
+    member_client: Client, other_member: User, member: User, best: Question
+) -> None:
+    services.follow_set(user=member, question=best, follow=True)
+    MembershipFactory(user=other_member, disease=best.disease)
+    answer = services.answer_create(user=other_member, question=best, body="Spam canary 1D4E.")
+    services.answer_set_status(answer=answer, status=Status.HIDDEN)
+
+    page = member_client.get("/notifications/").content.decode()
+    assert "Brisk Otter" not in page
+    assert "Nothing new." in text_of(member_client.get("/notifications/"))
+
+
+def test_professionals_write_the_overview_and_others_get_404(
+    member_client: Client, other_client: Client, member: User, other_member: User, dfsp: Disease
+) -> None:
+    MembershipFactory(user=member, disease=dfsp, role=Role.PROFESSIONAL)
+    MembershipFactory(user=other_member, disease=dfsp, role=Role.PATIENT)
+    url = f"{BEST}overview/edit/"
+
+    assert other_client.get(url).status_code == 404
+    assert other_client.post(url, {"body": "Vandal"}).status_code == 404
+    response = member_client.post(
+        url, {"body": "Surgery is the usual first treatment.", "sources": "", "summary": "First"}
+    )
+
+    assert response.status_code == 302
+    page = text_of(member_client.get(BEST))
+    assert "Surgery is the usual first treatment." in page
+    assert "Not yet reviewed by a healthcare professional." in page
+    member_client.post(f"{BEST}overview/review/")
+    assert "Reviewed by a healthcare professional (Quiet Heron)" in text_of(member_client.get(BEST))
+    assert other_client.post(f"{BEST}overview/review/").status_code == 404
+
+
+def test_overview_history_and_revert(member_client: Client, member: User, best: Question) -> None:
+    MembershipFactory(user=member, disease=best.disease, role=Role.PROFESSIONAL)
+    services.overview_edit(question=best, editor=member, body="Version one.", summary="v1")
+    services.overview_edit(question=best, editor=member, body="Version two.", summary="v2")
+
+    history = text_of(member_client.get(f"{BEST}overview/history/"))
+    member_client.post(f"{BEST}overview/revert/1/")
+
+    assert "Version 2 current By Quiet Heron" in history
+    assert OverviewRevision.objects.order_by("-number").first().body == "Version one."
+
+
+def test_propose_a_question(member_client: Client, member: User, dfsp: Disease) -> None:
+    MembershipFactory(user=member, disease=dfsp)
+
+    response = member_client.post(f"{DFSP}q/propose/", {"text": "Can DFSP affect pregnancy?"})
+
+    question = Question.objects.get(text="Can DFSP affect pregnancy?")
+    assert response.status_code == 302
+    assert question.status == Status.PENDING
+
+
+def test_reputation_rule_is_written_on_the_site(client: Client) -> None:
+    page = text_of(client.get("/help/reputation/"))
+
+    assert "Someone found your answer helpful (upvote) +10" in page
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_question_page_queries_do_not_grow_with_answers(
+    count: int, best: Question, member_client: Client, member: User, django_assert_num_queries
+) -> None:
+    answers = _answers(best, count)
+    for answer in answers:
+        services.vote_cast(user=member, answer=answer, value=1)
+    member_client.get(BEST)  # the catalog part and counts are now cached, as in production
+
+    # session, member, membership, question, overview, digest, answers, my votes, questions,
+    # role counts, follow, unread notifications
+    with django_assert_num_queries(12):
+        response = member_client.get(BEST)
+    assert response.content.decode().count('aria-pressed="true"') == count
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_anonymous_question_page_queries_do_not_grow_with_answers(
+    count: int, best: Question, client: Client, django_assert_num_queries
+) -> None:
+    _answers(best, count)
+    client.get(f"{BEST}?sort=newest")
+
+    # question, overview, answers, questions, counts (no digest yet: no query for it)
+    with django_assert_num_queries(5):
+        client.get(BEST)

@@ -1,0 +1,161 @@
+"""Known XSS payloads through every place member text appears: none survives as markup.
+
+Each payload of xss_corpus.txt is written as an answer, an answer edit, a proposed question, an
+overview with sources, a display name and a profile text; then every page that shows them is
+parsed and checked for anything executable or anything loading from elsewhere.
+"""
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from raremap.accounts.models import User
+from raremap.accounts.services import user_update_profile
+from raremap.catalog.models import Disease
+from raremap.communities.models import Role
+from raremap.core.text import render_markdown
+from raremap.questions import services
+from raremap.questions.models import Question, Status
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CORPUS = [
+    line for line in (Path(__file__).parent / "xss_corpus.txt").read_text().splitlines() if line
+]
+BAD_SCHEMES = ("javascript:", "vbscript:", "data:")
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "srcdoc", "xlink:href", "poster"}
+NEVER = {"iframe", "img", "svg", "math", "object", "embed", "style", "base", "frame", "applet"}
+
+
+class MarkupCheck(HTMLParser):
+    """Collects what would run or load in a browser."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: (value or "") for name, value in attrs}
+        if tag in NEVER:
+            self.problems.append(f"<{tag}>")
+        if tag == "script":
+            self.in_script = True
+            if not values.get("src", "").startswith("/static/"):
+                self.problems.append(f"script {values}")
+        if tag == "link" and not (
+            values.get("href", "").startswith("/static/") or values.get("href") == "data:,"
+        ):
+            self.problems.append(f"link {values}")
+        if tag == "meta" and "http-equiv" in values:
+            self.problems.append(f"meta {values}")
+        if tag == "form" and not values.get("action", "/").startswith("/"):
+            self.problems.append(f"form {values}")
+        for name, value in values.items():
+            if name.startswith("on") or name == "style":
+                self.problems.append(f"<{tag} {name}=…>")
+            compact = "".join(value.split()).lower()
+            if name in URL_ATTRIBUTES and compact.startswith(BAD_SCHEMES) and compact != "data:,":
+                self.problems.append(f"<{tag} {name}={value}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self.in_script and data.strip():
+            self.problems.append(f"inline script {data[:40]!r}")
+
+
+def problems_in(html: str) -> list[str]:
+    checker = MarkupCheck()
+    checker.feed(html)
+    checker.close()
+    return checker.problems
+
+
+def test_the_checker_catches_what_it_looks_for() -> None:
+    found = problems_in(
+        '<script>x</script><img src=x onerror=y><a href=" javascript:z">a</a>'
+        '<form action="https://evil.example/"></form><p style="x">'
+    )
+    assert found == [
+        "script {}",
+        "inline script 'x'",
+        "<img>",
+        "<img onerror=…>",
+        "<a href= javascript:z>",
+        "form {'action': 'https://evil.example/'}",
+        "<p style=…>",
+    ]
+
+
+@pytest.mark.parametrize("payload", CORPUS)
+def test_render_markdown_lets_nothing_through(payload: str) -> None:
+    assert problems_in(render_markdown(payload)) == []
+
+
+@pytest.fixture
+def written(dfsp: Disease) -> dict[str, object]:
+    """Every payload in every kind of member text, published."""
+    best = services.question_ensure(disease=dfsp, slug="best-treatments")
+    editor = UserFactory(display_name="Editor", reputation=100)
+    MembershipFactory(user=editor, disease=dfsp, role=Role.PROFESSIONAL)
+    follower = UserFactory(display_name="Follower")
+    services.follow_set(user=follower, question=best, follow=True)
+    authors = []
+    for i, payload in enumerate(CORPUS):
+        author = UserFactory(reputation=100, profile_public=True)
+        # Display names are checked on input; the stored value is forced here to test output.
+        User.objects.filter(pk=author.pk).update(display_name=f"{i} {payload}"[:40])
+        author.refresh_from_db()
+        user_update_profile(
+            user=author,
+            display_name=author.display_name,
+            bio=payload,
+            profile_public=True,
+        )
+        MembershipFactory(user=author, disease=dfsp)
+        answer = services.answer_create(user=author, question=best, body=f"Before {payload}")
+        services.answer_update(answer=answer, body=f"{payload} after")
+        proposed = services.question_propose(
+            user=author, disease=dfsp, text=f"Question {i} {payload}"
+        )
+        services.question_set_status(question=proposed, status=Status.PUBLISHED)
+        services.overview_edit(
+            question=best, editor=editor, body=payload, sources=payload, summary=payload
+        )
+        authors.append((author, answer, proposed))
+    return {"best": best, "editor": editor, "follower": follower, "authors": authors}
+
+
+def test_no_payload_survives_on_any_page(written: dict, client: Client) -> None:
+    best: Question = written["best"]  # type: ignore[assignment]
+    base = f"/d/{best.disease.slug}/q/"
+    editor_client, follower_client = Client(), Client()
+    editor_client.force_login(written["editor"])  # type: ignore[arg-type]
+    follower_client.force_login(written["follower"])  # type: ignore[arg-type]
+    pages = {
+        "question (anonymous)": client.get(f"{base}best-treatments/"),
+        "question, newest": client.get(f"{base}best-treatments/?sort=newest"),
+        "question (member)": follower_client.get(f"{base}best-treatments/?page=2"),
+        "question list": client.get(base),
+        "disease": client.get(f"/d/{best.disease.slug}/"),
+        "overview history": editor_client.get(f"{base}best-treatments/overview/history/"),
+        "overview form": editor_client.get(f"{base}best-treatments/overview/edit/"),
+        "notifications": follower_client.get("/notifications/"),
+    }
+    for author, answer, proposed in written["authors"]:  # type: ignore[union-attr]
+        own = Client()
+        own.force_login(author)
+        key = author.display_name
+        pages[f"proposed question {key}"] = client.get(f"{base}{proposed.slug}/")
+        pages[f"answer edit {key}"] = own.get(f"/answers/{answer.pk}/edit/")
+        pages[f"answer history {key}"] = own.get(f"/answers/{answer.pk}/history/")
+        pages[f"profile {key}"] = follower_client.get(f"/accounts/u/{author.public_id}/")
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        assert problems_in(response.content.decode()) == [], name
