@@ -1,0 +1,316 @@
+"""Question page benchmark: the DFSP best-treatments page (30 answers) against nginx serving the
+same bytes, as a logged-in member (with their votes) and as anonymous visitors, on a small
+database and on one with 1,000,000 answers over 10,000 questions.
+
+    .venv/bin/python bench/questions.py [--seconds 10] [--connections 32] [--answers 1000000]
+        [--questions 10000] [--reuse]
+
+Builds two throwaway sites: bench/out/q-small (migrate, import-catalog, seed-demo, collectstatic;
+the demo community has 30+ answers on DFSP best-treatments) and bench/out/q-large (a copy of the
+small one plus --answers answers spread over --questions questions of other diseases, written
+with bulk inserts). A member of the DFSP community who voted on every answer of the page gets a
+session; wrk sends its cookie. "Uncached" is a page-cache miss (PAGE_CACHE_SECONDS=0), as in
+bench/foundation.py. Prints a table and the bars, writes bench/out/questions-<time>.json, and
+stops every process it started. Not a test: numbers depend on the machine.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from foundation import (
+    BIN,
+    NGINX_CONF,
+    OUT,
+    ROOT,
+    Processes,
+    _cpu_ticks_of_others,
+    fetch,
+    free_ports,
+    raremap,
+    wait_until_up,
+    wrk,
+)
+
+PAGE = "/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
+BARS = {"member_uncached_pct": 2.0, "anonymous_cached_pct": 10.0, "large_small_p99": 1.3}
+
+FILL = r"""
+import os, random, sys, time
+import django
+django.setup()
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection, transaction
+from raremap.accounts.models import User
+from raremap.catalog.models import Disease
+from raremap.communities.models import Membership, Role
+from raremap.communities.services import membership_join
+from raremap.core.text import render_markdown
+from raremap.questions import services
+from raremap.questions.models import Answer, Question, Vote
+from raremap.questions.standard import STANDARD_QUESTIONS
+
+mode, answers_wanted, questions_wanted = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+dfsp = Disease.objects.get(primary_code="ORPHA:31112")
+best = services.question_ensure(disease=dfsp, slug="best-treatments")
+if mode == "small":
+    # Top the demo up to 30 answers if it has fewer, then a member who voted on all of them.
+    demo = list(User.objects.filter(is_demo=True).order_by("pk")[:200])
+    i = 0
+    while best.answers.filter(status="published").count() < 30:
+        author = demo[i]; i += 1
+        if not Membership.objects.filter(user=author, disease=dfsp).exists():
+            membership_join(user=author, disease=dfsp, role=Role.PATIENT)
+        if best.answers.filter(author=author).exists():
+            continue
+        services.answer_create(user=author, question=best, body=f"Bench answer {i}: surgery, then follow-up every six months.")
+    voter, _ = User.objects.get_or_create(email="bench@bench.invalid", defaults={"display_name": "Bench Voter", "is_demo": True})
+    membership_join(user=voter, disease=dfsp, role=Role.RELATIVE)
+    for answer in best.answers.filter(status="published").exclude(author=voter):
+        services.vote_cast(user=voter, answer=answer, value=1)
+    session = SessionStore()
+    session["_auth_user_id"] = str(voter.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = voter.get_session_auth_hash()
+    session.create()
+    print(session.session_key)
+else:
+    started = time.perf_counter()
+    rng = random.Random(7)
+    authors = list(User.objects.filter(is_demo=True).values_list("pk", flat=True)[:5000])
+    diseases = list(Disease.objects.exclude(pk=dfsp.pk).order_by("pk").values_list("pk", flat=True))
+    slugs = [q.slug for q in STANDARD_QUESTIONS]
+    per_disease = len(slugs)
+    targets = [(diseases[n // per_disease], slugs[n % per_disease]) for n in range(questions_wanted)]
+    existing = set(Question.objects.values_list("disease_id", "slug"))
+    Question.objects.bulk_create(
+        [Question(disease_id=d, slug=s) for d, s in targets if (d, s) not in existing],
+        batch_size=5000,
+    )
+    question_ids = list(Question.objects.exclude(pk=best.pk).values_list("pk", flat=True))
+    body = "I had surgery and then physiotherapy; it took a year to feel normal again. " * 4
+    html = render_markdown(body)
+    made = 0
+    with transaction.atomic():
+        while made < answers_wanted:
+            batch = [
+                Answer(question_id=question_ids[(made + k) % len(question_ids)], author_id=rng.choice(authors),
+                       body=body, body_html=html, language="en", score=rng.randint(-2, 30), is_demo=True)
+                for k in range(min(20000, answers_wanted - made))
+            ]
+            Answer.objects.bulk_create(batch, batch_size=5000)
+            made += len(batch)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE questions_question SET answer_count = (SELECT COUNT(*) FROM questions_answer a "
+                "WHERE a.question_id = questions_question.id AND a.status = 'published')"
+            )
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    print(f"{Answer.objects.count()} answers over {Question.objects.count()} questions in {time.perf_counter() - started:.0f} s")
+"""
+
+
+def fill(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", FILL, *args],
+        env={**env, "DJANGO_SETTINGS_MODULE": "raremap.settings"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        raise RuntimeError(f"fill {args} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def site_env(data: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "DATABASE_URL", "REDIS_URL", "PAGE_CACHE_SECONDS"}
+    }
+    env.update(
+        RAREMAP_DATA_DIR=str(data),
+        SECRET_KEY="bench-" + secrets.token_urlsafe(40),
+        RAREMAP_HTTPS="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="ERROR",
+        RAREMAP_TASKS="immediate",
+    )
+    return env
+
+
+def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    small, large = OUT / "q-small", OUT / "q-large"
+    steps: dict[str, Any] = {}
+    # One secret for both sites: the member's session cookie must be valid on each.
+    key = "bench-" + secrets.token_urlsafe(40)
+    small_env, large_env = site_env(small), site_env(large)
+    small_env["SECRET_KEY"] = large_env["SECRET_KEY"] = key
+    if not (args.reuse and (small / "session").exists()):
+        shutil.rmtree(small, ignore_errors=True)
+        small.mkdir(parents=True)
+        (small / "packages").symlink_to(ROOT / "var" / "packages", target_is_directory=True)
+        for name, cmd in [
+            ("migrate", ["migrate", "--no-input", "-v", "0"]),
+            ("import-catalog", ["import-catalog"]),
+            ("seed-demo", ["seed-demo", "--members", "10000"]),
+            ("collectstatic", ["collectstatic", "--no-input", "-v", "0"]),
+        ]:
+            seconds, _output = raremap(small_env, *cmd)
+            steps[name] = seconds
+            print(f"  {name}: {seconds} s", flush=True)
+        (small / "session").write_text(fill(small_env, "small", "0", "0"))
+    if not (args.reuse and (large / "raremap.sqlite3").exists()):
+        shutil.rmtree(large, ignore_errors=True)
+        large.mkdir(parents=True)
+        (large / "packages").symlink_to(ROOT / "var" / "packages", target_is_directory=True)
+        shutil.copy(small / "raremap.sqlite3", large / "raremap.sqlite3")
+        shutil.copytree(small / "static", large / "static")
+        steps["fill-large"] = fill(large_env, "large", str(args.answers), str(args.questions))
+        print(f"  large: {steps['fill-large']}", flush=True)
+    return steps, small_env, large_env
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    print("Preparing the small and large sites", flush=True)
+    setup, small_env, large_env = prepare(args)
+    session = (OUT / "q-small" / "session").read_text().strip()
+    member = f"sessionid={session}"
+    processes = Processes()
+    results: list[dict[str, Any]] = []
+    notes: list[str] = []
+    data = OUT / "q-small"
+    try:
+        cached, miss, large, static = free_ports(4)
+        granian = [str(BIN / "granian"), "--interface", "wsgi", "--workers", "2", "--no-ws"]
+        granian += ["--host", "127.0.0.1", "--blocking-threads", "1"]
+        target = "raremap.wsgi:application"
+        for name, port, env, log in [
+            ("granian", cached, small_env, "app.log"),
+            ("granian (no page cache)", miss, {**small_env, "PAGE_CACHE_SECONDS": "0"}, "miss.log"),
+            ("granian (large)", large, {**large_env, "PAGE_CACHE_SECONDS": "0"}, "large.log"),
+        ]:
+            processes.start(name, [*granian, "--port", str(port), target], env, data / log)
+        for port in (cached, miss, large):
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", processes)
+
+        status, page, _headers = fetch(f"http://127.0.0.1:{cached}{PAGE}")
+        if status != 200:
+            raise RuntimeError(f"{PAGE} answered {status}")
+        www = data / "www" / PAGE.strip("/")
+        www.mkdir(parents=True, exist_ok=True)
+        (www / "index.html").write_bytes(page)
+        for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (data / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+        conf = data / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(dir=data, port=static))
+        processes.start("nginx", ["nginx", "-p", str(data), "-c", str(conf)], {}, data / "ng.log")
+        wait_until_up(f"http://127.0.0.1:{static}/", processes)
+
+        member_page = fetch(f"http://127.0.0.1:{miss}{PAGE}", member)[1].decode()
+        pressed = member_page.count('aria-pressed="true"')
+        answers = member_page.count('class="answer"')
+        if answers < 30 or pressed < 29:
+            raise RuntimeError(f"member page shows {answers} answers, {pressed} own votes")
+        scenarios = [
+            ("nginx: static copy of the question page", f"http://127.0.0.1:{static}{PAGE}", ""),
+            ("member, uncached (small db)", f"http://127.0.0.1:{miss}{PAGE}", member),
+            ("anonymous, uncached (small db)", f"http://127.0.0.1:{miss}{PAGE}", ""),
+            ("anonymous, cached (small db)", f"http://127.0.0.1:{cached}{PAGE}", ""),
+            ("member, uncached (large db)", f"http://127.0.0.1:{large}{PAGE}", member),
+            ("anonymous, uncached (large db)", f"http://127.0.0.1:{large}{PAGE}", ""),
+        ]
+        for name, url, cookie in scenarios:
+            status, body, _headers = fetch(url, cookie)
+            if status != 200:
+                raise RuntimeError(f"{url} answered {status}")
+            wrk(url, 2, args.connections, cookie)
+            processes.check()
+            ours = processes.groups() | {os.getpgid(0)}
+            before = _cpu_ticks_of_others(ours)
+            result = {"scenario": name, "bytes": len(body)}
+            result |= wrk(url, args.seconds, args.connections, cookie)
+            after = _cpu_ticks_of_others(ours)
+            used = sum(n - before.get(key, 0) for key, n in after.items())
+            result["other_cores"] = round(used / (os.sysconf("SC_CLK_TCK") * args.seconds), 2)
+            results.append(result)
+            print(f"  {name}: {result['rps']:,.0f} req/s, p99 {result['p99_ms']} ms", flush=True)
+            if result["non_2xx"] or result["socket_errors"]:
+                notes.append(f"{name}: {result['non_2xx']} non-2xx, {result['socket_errors']}")
+    finally:
+        processes.stop_all()
+    nginx = results[0]["rps"]
+    for result in results:
+        result["pct_of_nginx"] = round(100 * result["rps"] / nginx, 2)
+    by = {r["scenario"]: r for r in results}
+    bars = {
+        "member_uncached_pct": by["member, uncached (small db)"]["pct_of_nginx"],
+        "anonymous_cached_pct": by["anonymous, cached (small db)"]["pct_of_nginx"],
+        "large_small_p99": round(
+            by["member, uncached (large db)"]["p99_ms"] / by["member, uncached (small db)"]["p99_ms"],
+            2,
+        ),
+    }
+    return {
+        "started": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
+        "params": vars(args),
+        "setup": setup,
+        "http": results,
+        "bars": {
+            key: {
+                "value": value,
+                "bar": BARS[key],
+                "met": value <= BARS[key] if key == "large_small_p99" else value >= BARS[key],
+            }
+            for key, value in bars.items()
+        },
+        "notes": notes,
+    }
+
+
+def report(run: dict[str, Any]) -> str:
+    lines = [
+        f"RareMap question page benchmark, {run['started']}, commit {run['commit']}",
+        f"{'scenario':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'% nginx':>8} {'others':>7}",
+    ]
+    for r in run["http"]:
+        lines.append(
+            f"{r['scenario']:40} {r['rps']:>9,.0f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
+            f"{r['pct_of_nginx']:>8.2f} {r['other_cores']:>7.2f}"
+        )
+    for key, bar in run["bars"].items():
+        lines.append(f"{key}: {bar['value']} (bar {bar['bar']}): {'met' if bar['met'] else 'MISSED'}")
+    lines += [f"note: {note}" for note in run["notes"]]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--questions", type=int, default=10_000)
+    parser.add_argument("--reuse", action="store_true", help="keep the sites of the last run")
+    args = parser.parse_args()
+    run = measure(args)
+    OUT.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    (OUT / f"questions-{stamp}.json").write_text(json.dumps(run, indent=2))
+    print(report(run))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
