@@ -1,7 +1,9 @@
 """The member account: email to log in, a pseudonymous display name to be seen by."""
 
+import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -71,3 +73,35 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class ApiToken(models.Model):
+    """A member's key to the API's writes. Only the SHA-256 of the secret is stored: the secret
+    is shown once, when the token is made (raremap.accounts.services.token_create)."""
+
+    SECRET_PREFIX = "rm_"  # noqa: S105 (the marker that starts every secret, not a secret)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    key_hash = models.CharField(max_length=64, unique=True)  # the unique index serves auth
+    prefix = models.CharField(max_length=8)  # the secret's start, to tell tokens apart
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Serves token_list_for_user: a member's tokens, newest first.
+            models.Index(fields=["user", "-created_at"], name="apitoken_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"
+
+    @staticmethod
+    def hash_secret(secret: str) -> str:
+        # A plain hash is enough: the secret is 256 random bits, nothing to brute-force, and a
+        # deterministic hash lets the unique index find the token in one look-up.
+        return hashlib.sha256(secret.encode()).hexdigest()

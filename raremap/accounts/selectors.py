@@ -1,6 +1,6 @@
 from django.http import Http404
 
-from raremap.accounts.models import User
+from raremap.accounts.models import ApiToken, User
 from raremap.accounts.permissions import can_view_profile
 
 
@@ -10,3 +10,10 @@ def profile_get(*, viewer: User, public_id: str) -> User:
     if owner is None or not can_view_profile(viewer, owner):
         raise Http404("No such profile")
     return owner
+
+
+def token_list_for_user(user: User) -> list[ApiToken]:
+    """The member's tokens that still work, newest first (revoked ones are not shown)."""
+    return list(
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at", "-id")
+    )

@@ -1,19 +1,25 @@
-"""Account writes: sign-up with email confirmation, activation, profile changes."""
+"""Account writes: sign-up with email confirmation, activation, profile changes, API tokens."""
 
+import secrets
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from raremap.accounts.models import User
+from raremap.accounts.models import ApiToken, User
 from raremap.communities.services import role_counts_recompute
 from raremap.core.text import render_markdown
 
@@ -181,3 +187,52 @@ def user_deactivate(*, user: User) -> User:
     user.save(update_fields=["is_active"])
     role_counts_recompute(disease_ids=user.memberships.values_list("disease_id", flat=True))
     return user
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+TOKEN_MAX_ACTIVE = 10
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token; returns it with its secret, which is stored nowhere (only its hash)."""
+    # Lock the member's row so that parallel requests cannot pass the limit together.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= TOKEN_MAX_ACTIVE:
+        raise ValidationError(
+            _("You have %(count)d tokens. Please revoke one before you create another.")
+            % {"count": TOKEN_MAX_ACTIVE}
+        )
+    secret = ApiToken.SECRET_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip(),
+        key_hash=ApiToken.hash_secret(secret),
+        prefix=secret[:8],
+    )
+    return token, secret
+
+
+def token_revoke(*, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the member's own active tokens; any other id raises Http404."""
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise Http404("No such token")
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_mark_used(*, token: ApiToken) -> bool:
+    """Note that a token was used, at most once a minute (a write on every request would be
+    one more write per API call). Says whether it wrote."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_PRECISION:
+        return False
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_USE_PRECISION)
+    # Conditional, so parallel requests write once.
+    written = ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    return bool(written)

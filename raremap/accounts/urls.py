@@ -20,4 +20,6 @@ urlpatterns = [
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("settings/", views.settings_view, name="settings"),
     path("u/<str:public_id>/", views.profile, name="profile"),
+    path("tokens/", views.token_list, name="token-list"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token-revoke"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -18,9 +19,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from raremap.accounts import services
-from raremap.accounts.forms import ActivationForm, LoginForm, ProfileForm, SignupForm
+from raremap.accounts.forms import (
+    ActivationForm,
+    LoginForm,
+    ProfileForm,
+    SignupForm,
+    TokenForm,
+)
 from raremap.accounts.models import User
-from raremap.accounts.selectors import profile_get
+from raremap.accounts.selectors import profile_get, token_list_for_user
 from raremap.communities.selectors import membership_list_for_user
 from raremap.core.throttle import (
     Limit,
@@ -225,3 +232,43 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:settings")
     memberships = membership_list_for_user(request.user)
     return render(request, "accounts/settings.html", {"form": form, "memberships": memberships})
+
+
+TOKEN_CREATE = Limit("token-create", 10, 60 * 60)
+TOKEN_REVOKE = Limit("token-revoke", 30, 60 * 60)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(TOKEN_CREATE)
+def token_list(request: HttpRequest) -> HttpResponse:
+    """The member's API tokens; a POST creates one.
+
+    The new secret is shown in the answer to the POST itself, not after a redirect: it is
+    stored nowhere (only its hash), so no later page could show it. The page is no-store like
+    every logged-in page.
+    """
+    form = TokenForm(_posted(request))
+    secret = None
+    if form.is_valid():
+        try:
+            _token, secret = services.token_create(
+                user=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = TokenForm()
+    tokens = token_list_for_user(request.user)
+    return render(
+        request, "accounts/token_list.html", {"form": form, "tokens": tokens, "secret": secret}
+    )
+
+
+@login_required
+@require_POST
+@throttled(TOKEN_REVOKE)
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    services.token_revoke(user=request.user, token_id=token_id)  # 404 unless one's own
+    messages.success(request, _("The token is revoked: it no longer works."))
+    return redirect("accounts:token-list")

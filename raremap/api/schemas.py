@@ -4,10 +4,11 @@ Conventions: a value the source leaves blank is null, never ""; URLs are paths f
 root ("/d/dermatofibrosarcoma-protuberans/"), so answers do not depend on the Host header.
 """
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
 
 from raremap.catalog.selectors import MAX_QUERY_LENGTH
 
@@ -121,3 +122,127 @@ class DiseaseOut(Schema):
     phenotypes: list[PhenotypeOut] = Field(description="Most frequent first.")
     members: MembersOut
     url: str = Field(description="The disease page.")
+
+
+# --- questions and answers ------------------------------------------------------------------
+
+ANSWERS_PER_PAGE = 20
+ANSWERS_MAX_PAGE = 500
+
+# communities.Role and moderation.ReportReason values, spelt out for the OpenAPI document (a
+# test keeps them in step).
+RoleKey = Literal[
+    "patient", "relative", "caregiver", "organisation", "adviser", "professional", "researcher"
+]
+ReportReasonKey = Literal["spam", "harmful", "abuse", "privacy", "off_topic", "other"]
+AnswerSort = Literal["score", "newest"]
+
+
+class QuestionSummaryOut(Schema):
+    slug: str
+    title: str = Field(description="The question as a sentence, in the request's language.")
+    standard: bool = Field(description="Every disease has the standard questions.")
+    answer_count: int
+
+
+class QuestionListOut(Schema):
+    disease: str = Field(description="The disease's slug.")
+    results: list[QuestionSummaryOut] = Field(
+        description="Standard questions in their order, then proposed ones, most answered first."
+    )
+
+
+class OverviewOut(Schema):
+    number: int = Field(description="The version; the newest is shown.")
+    body_html: str
+    sources_html: str | None
+    created_at: datetime
+    reviewed_at: datetime | None = Field(
+        description="When a healthcare professional reviewed this version; null if not yet."
+    )
+    is_demo: bool
+
+
+class DigestItemOut(Schema):
+    answer_id: int
+    rank: int
+    similar: int = Field(description="How many answers say much the same, this one included.")
+
+
+class QuestionOut(Schema):
+    id: int | None = Field(
+        description="Null for a standard question nobody has written to yet (reports need one)."
+    )
+    disease: str
+    slug: str
+    title: str
+    standard: bool
+    answer_count: int
+    overview: OverviewOut | None = Field(description="The editor section, if written.")
+    digest: list[DigestItemOut] = Field(description="What members say: representative answers.")
+
+
+class AuthorOut(Schema):
+    display_name: str
+    role: RoleKey | None = Field(description="The author's role in this disease's community.")
+    reputation: int
+
+
+class AnswerOut(Schema):
+    id: int
+    body_html: str = Field(description="Sanitised HTML, rendered from the author's Markdown.")
+    author: AuthorOut
+    score: int
+    created_at: datetime
+    edited_at: datetime | None
+    is_demo: bool
+
+
+class AnswerDetailOut(AnswerOut):
+    disease: str = Field(description="The disease's slug.")
+    question: str = Field(description="The question's slug.")
+
+
+class AnswerPageParams(Schema):
+    sort: AnswerSort = Field("score", description="Highest score first, or newest first.")
+    page: int = Field(1, ge=1, le=ANSWERS_MAX_PAGE)
+
+
+class AnswerPageOut(Schema):
+    sort: AnswerSort
+    page: int
+    per_page: int
+    total: int
+    next: str | None = Field(description="The next page, or null on the last one.")
+    results: list[AnswerOut]
+
+
+class AnswerIn(Schema):
+    body: str = Field(description="Markdown; links are limited for new members.")
+
+
+class VoteIn(Schema):
+    value: Literal[1, -1, 0] = Field(description="+1 or -1; 0 withdraws the vote.")
+
+
+class VoteOut(Schema):
+    answer_id: int
+    score: int
+    vote: Literal[1, -1, 0] = Field(description="Your vote now.")
+
+
+class ReportIn(Schema):
+    answer_id: int | None = None
+    question_id: int | None = None
+    reason: ReportReasonKey
+    details: str = Field("", max_length=500)
+
+    @model_validator(mode="after")
+    def one_target(self) -> "ReportIn":
+        if (self.answer_id is None) == (self.question_id is None):
+            raise ValueError("Give either answer_id or question_id.")
+        return self
+
+
+class ReportOut(Schema):
+    received: bool

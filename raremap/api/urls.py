@@ -4,13 +4,13 @@ Routers live one per domain (catalog.py, …) and call the same selectors and se
 pages. Every error answers in one envelope (errors.py).
 
 Authentication: the reads here are public (`auth=None`) and cacheable for anonymous visitors.
-Writes will take token auth per router or operation — `api.add_router(..., auth=TokenAuth())`
-or `@router.post(..., auth=...)` — so that a public read never asks for credentials.
+Writes take token auth per operation (`@router.post(..., auth=token_auth)`, raremap.api.auth),
+so that a public read never asks for credentials.
 """
 
 from ninja import Swagger
 
-from raremap.api import catalog
+from raremap.api import catalog, questions
 from raremap.api.errors import RareMapAPI
 from raremap.core.decorators import cache_for_anonymous
 
@@ -32,3 +32,4 @@ api = RareMapAPI(
 )
 
 api.add_router("/diseases", catalog.router)
+api.add_router("", questions.router)  # /diseases/{slug}/questions…, /answers…, /reports

@@ -13,6 +13,9 @@ def document(client: Client) -> dict:
     return json.loads(response.content)
 
 
+CATALOG_PATHS = {"/api/v1/diseases/search", "/api/v1/diseases/{slug}"}
+
+
 def fields(document: dict, name: str) -> set[str]:
     return set(document["components"]["schemas"][name]["properties"])
 
@@ -21,7 +24,7 @@ def fields(document: dict, name: str) -> set[str]:
 def test_openapi_document_describes_the_catalog(document: dict) -> None:
     assert document["openapi"] == "3.1.0"
     assert document["info"]["title"] == "RareMap API"
-    assert set(document["paths"]) == {"/api/v1/diseases/search", "/api/v1/diseases/{slug}"}
+    assert set(document["paths"]) >= CATALOG_PATHS  # the questions' paths: test_questions.py
     search = document["paths"]["/api/v1/diseases/search"]["get"]
     detail = document["paths"]["/api/v1/diseases/{slug}"]["get"]
     assert (search["operationId"], detail["operationId"]) == ("disease_search", "disease_get")
@@ -82,6 +85,7 @@ def test_openapi_errors_use_the_envelope(document: dict) -> None:
     responses = {
         (path, status): content["content"]["application/json"]["schema"]["$ref"]
         for path, item in document["paths"].items()
+        if path in CATALOG_PATHS
         for status, content in item["get"]["responses"].items()
     }
 
