@@ -19,5 +19,6 @@ urlpatterns += i18n_patterns(
     path("", include("raremap.core.urls")),
     path("accounts/", include("raremap.accounts.urls")),
     path("", include("raremap.communities.urls")),
+    path("moderation/", include("raremap.moderation.urls")),
     prefix_default_language=False,
 )
