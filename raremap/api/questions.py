@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
@@ -27,7 +26,6 @@ from raremap.accounts.models import User
 from raremap.api.auth import token_auth
 from raremap.api.decorators import public_read
 from raremap.api.schemas import (
-    ANSWERS_PER_PAGE,
     AnswerDetailOut,
     AnswerIn,
     AnswerOut,
@@ -41,15 +39,12 @@ from raremap.api.schemas import (
     VoteIn,
     VoteOut,
 )
-from raremap.catalog.models import Disease
 from raremap.catalog.selectors import disease_get
-from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_get
 from raremap.core.throttle import Limit, throttle_hit
-from raremap.questions import services
-from raremap.questions.models import Answer, DigestItem, Question, Status
+from raremap.questions import selectors, services
+from raremap.questions.models import Answer, Question, Status
 from raremap.questions.permissions import can_answer, can_change_answer
-from raremap.questions.standard import BY_SLUG, STANDARD_QUESTIONS
 
 router = Router(tags=["questions"])
 
@@ -79,44 +74,6 @@ def _service_errors() -> Iterator[None]:
         yield
     except ValidationError as exc:
         raise HttpError(400, " ".join(str(m) for m in exc.messages)) from None
-
-
-def _question_get(disease: Disease, slug: str) -> Question:
-    """A published question of the disease; a standard one without a row is built, not saved."""
-    question = Question.objects.filter(disease=disease, slug=slug).first()
-    if question is None:
-        if slug not in BY_SLUG:
-            raise Http404("No such question")
-        question = Question(disease=disease, slug=slug)
-    if question.status != Status.PUBLISHED:
-        raise Http404("No such question")
-    question.disease = disease  # the title needs it: no second query
-    return question
-
-
-def _answers(*, disease_ref: Any) -> QuerySet[Answer]:
-    """Published answers with their authors and each author's role in the community."""
-    role = Membership.objects.filter(user=OuterRef("author_id"), disease=disease_ref).values(
-        "role"
-    )[:1]
-    return (
-        Answer.objects.filter(status=Status.PUBLISHED)
-        .select_related("author")
-        .annotate(author_role=Subquery(role))
-    )
-
-
-def _visible_answer(answer_id: int) -> Answer:
-    """A published answer to a published question, with its question and disease; else 404."""
-    answer = (
-        _answers(disease_ref=OuterRef("question__disease_id"))
-        .filter(pk=answer_id, question__status=Status.PUBLISHED)
-        .select_related("question__disease")
-        .first()
-    )
-    if answer is None:
-        raise Http404("No such answer")
-    return answer
 
 
 def _answer_out(answer: Answer) -> dict[str, Any]:
@@ -149,25 +106,9 @@ def _answer_out(answer: Answer) -> dict[str, Any]:
 def question_list(request: HttpRequest, slug: str) -> dict[str, Any]:
     """The standard questions, then the published proposed ones, with their answer counts."""
     disease = disease_get(slug)
-    rows = list(
-        Question.objects.filter(disease=disease, status=Status.PUBLISHED).order_by(
-            "-answer_count", "id"
-        )
-    )
-    standard_counts = {q.slug: q.answer_count for q in rows if not q.text}
     results = [
-        {
-            "slug": standard.slug,
-            "title": standard.title_for(disease.title),
-            "standard": True,
-            "answer_count": standard_counts.get(standard.slug, 0),
-        }
-        for standard in STANDARD_QUESTIONS
-    ]
-    results += [
-        {"slug": q.slug, "title": q.text, "standard": False, "answer_count": q.answer_count}
-        for q in rows
-        if q.text
+        {"slug": q.slug, "title": q.title, "standard": q.standard, "answer_count": q.answer_count}
+        for q in selectors.question_list(disease)
     ]
     return {"disease": disease.slug, "results": results}
 
@@ -183,17 +124,12 @@ def question_list(request: HttpRequest, slug: str) -> dict[str, Any]:
 def question_get(request: HttpRequest, slug: str, qslug: str) -> dict[str, Any]:
     """A question with its editor section (the newest version) and what members say."""
     disease = disease_get(slug)
-    question = _question_get(disease, qslug)
-    overview = None
-    digest: list[dict[str, int]] = []
-    if question.pk is not None:
-        overview = question.overview_revisions.order_by("-number").first()
-        digest = [
-            {"answer_id": item.answer_id, "rank": item.rank, "similar": item.similar}
-            for item in DigestItem.objects.filter(
-                question=question, answer__status=Status.PUBLISHED
-            ).order_by("rank")
-        ]
+    question = selectors.question_get(disease, qslug)
+    overview = selectors.overview_current(question)
+    digest = [
+        {"answer_id": item.answer_id, "rank": item.rank, "similar": item.similar}
+        for item in selectors.digest_list(question)
+    ]
     return {
         "id": question.pk,
         "disease": disease.slug,
@@ -227,27 +163,19 @@ def answer_list(
 ) -> dict[str, Any]:
     """One page of the published answers, highest score or newest first."""
     disease = disease_get(slug)
-    question = _question_get(disease, qslug)
-    answers: list[Answer] = []
-    if question.pk is not None:
-        order = ("-score", "-id") if params.sort == "score" else ("-id",)
-        start = (params.page - 1) * ANSWERS_PER_PAGE
-        # One more than a page: whether there is a next page, without counting.
-        answers = list(
-            _answers(disease_ref=disease)
-            .filter(question=question)
-            .order_by(*order)[start : start + ANSWERS_PER_PAGE + 1]
-        )
+    question = selectors.question_get(disease, qslug)
+    page = selectors.answer_page(question, sort=params.sort, number=params.page)
+    answers = page.answers if page.number == params.page else []  # past the last page: empty
     next_url = None
-    if len(answers) > ANSWERS_PER_PAGE:
+    if page.has_next and answers:
         next_url = f"{request.path}?{urlencode({'sort': params.sort, 'page': params.page + 1})}"
     return {
         "sort": params.sort,
         "page": params.page,
-        "per_page": ANSWERS_PER_PAGE,
+        "per_page": selectors.ANSWERS_PER_PAGE,
         "total": question.answer_count,
         "next": next_url,
-        "results": [_answer_out(a) for a in answers[:ANSWERS_PER_PAGE]],
+        "results": [_answer_out(a) for a in answers],
     }
 
 
@@ -261,7 +189,7 @@ def answer_list(
 @decorate_view(public_read)
 def answer_get(request: HttpRequest, answer_id: int) -> dict[str, Any]:
     """A published answer, with the slugs of its disease and question."""
-    answer = _visible_answer(answer_id)
+    answer = selectors.answer_get_published(answer_id)
     return {
         **_answer_out(answer),
         "disease": answer.question.disease.slug,
@@ -287,7 +215,7 @@ def answer_create(
     user: User = request.auth  # type: ignore[attr-defined]
     _throttle(ANSWER_POST, user)
     disease = disease_get(slug)
-    _question_get(disease, qslug)  # 404 before anything is written
+    selectors.question_get(disease, qslug)  # 404 before anything is written
     membership = membership_get(user, disease)
     if membership is None or not can_answer(user, membership):
         raise HttpError(
@@ -304,7 +232,7 @@ def answer_create(
 
 def _own_answer(user: User, answer_id: int) -> Answer:
     """The member's own published answer; anyone else's (or none) is a 404."""
-    answer = _visible_answer(answer_id)
+    answer = selectors.answer_get_published(answer_id)
     if not can_change_answer(user, answer):
         raise Http404("No such answer")
     return answer
@@ -356,7 +284,7 @@ def answer_vote(request: HttpRequest, answer_id: int, data: VoteIn) -> dict[str,
     """+1 or -1 on someone else's answer, or 0 to withdraw the vote."""
     user: User = request.auth  # type: ignore[attr-defined]
     _throttle(VOTE, user)
-    answer = _visible_answer(answer_id)
+    answer = selectors.answer_get_published(answer_id)
     with _service_errors():
         answer = services.vote_cast(user=user, answer=answer, value=data.value)
     return {"answer_id": answer.pk, "score": answer.score, "vote": data.value}
@@ -376,7 +304,7 @@ def report_create(request: HttpRequest, data: ReportIn) -> WithStatus[dict[str, 
     _throttle(REPORT, user)
     answer = question = None
     if data.answer_id is not None:
-        answer = _visible_answer(data.answer_id)
+        answer = selectors.answer_get_published(data.answer_id)
     else:
         question = Question.objects.filter(pk=data.question_id, status=Status.PUBLISHED).first()
         if question is None:

@@ -126,7 +126,6 @@ class DiseaseOut(Schema):
 
 # --- questions and answers ------------------------------------------------------------------
 
-ANSWERS_PER_PAGE = 20
 ANSWERS_MAX_PAGE = 500
 
 # communities.Role and moderation.ReportReason values, spelt out for the OpenAPI document (a

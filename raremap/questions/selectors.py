@@ -35,6 +35,7 @@ class QuestionItem:
     label: str
     answer_count: int
     top: bool
+    standard: bool = True
 
 
 def question_list(disease: Disease) -> list[QuestionItem]:
@@ -65,6 +66,7 @@ def question_list(disease: Disease) -> list[QuestionItem]:
                 label=row.text,
                 answer_count=row.answer_count,
                 top=False,
+                standard=False,
             )
         )
     return items
@@ -176,10 +178,15 @@ def answer_get_for_author(*, user: User, answer_id: int) -> Answer:
 
 
 def answer_get_published(answer_id: int) -> Answer:
-    """An answer anyone may see (published, on a published question), or 404."""
+    """An answer anyone may see (published, on a published question), or 404; with its
+    author's role in the community (`author_role`)."""
+    role = Membership.objects.filter(
+        user=OuterRef("author_id"), disease=OuterRef("question__disease_id")
+    )
     answer = (
         Answer.objects.select_related("question__disease", "author")
         .filter(pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED)
+        .annotate(author_role=Subquery(role.values("role")[:1]))
         .first()
     )
     if answer is None:

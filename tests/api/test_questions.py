@@ -7,6 +7,7 @@ import pytest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
 
 from raremap.accounts.models import User
 from raremap.accounts.services import token_create
@@ -200,7 +201,7 @@ def test_reads_never_create_question_rows(client: Client) -> None:
     assert answers.json() == {
         "sort": "score",
         "page": 1,
-        "per_page": 20,
+        "per_page": 30,
         "total": 0,
         "next": None,
         "results": [],
@@ -223,6 +224,7 @@ def test_question_detail_has_the_current_overview_and_the_published_digest(
     DigestItem.objects.filter(question=question).delete()  # a known digest, whatever ran before
     for rank, (item, similar) in enumerate([(first, 3), (hidden, 2), (third, 1)], start=1):
         DigestItem.objects.create(question=question, answer=item, rank=rank, similar=similar)
+    Question.objects.filter(pk=question.pk).update(digest_updated_at=timezone.now())
     professional = UserFactory(display_name="Doctor Wren")
     services.overview_edit(question=question, editor=professional, body="Old text.")
     current = services.overview_edit(
@@ -358,7 +360,7 @@ def test_answer_list_by_score(client: Client, three_answers: list[Answer]) -> No
     assert response.json() == {
         "sort": "score",
         "page": 1,
-        "per_page": 20,
+        "per_page": 30,
         "total": 3,
         "next": None,
         "results": [
@@ -406,14 +408,14 @@ def test_answer_list_newest_first(client: Client, three_answers: list[Answer]) -
 
 
 def test_answer_list_pages(client: Client, author: User, dfsp: Disease) -> None:
-    answers = [answer(author, dfsp, f"Answer {n}.") for n in range(21)]
+    answers = [answer(author, dfsp, f"Answer {n}.") for n in range(31)]
 
     first = client.get(SYMPTOMS_ANSWERS, {"sort": "newest"}).json()
     second = client.get(first["next"]).json()
 
     assert first["next"] == f"{SYMPTOMS_ANSWERS}?sort=newest&page=2"
     assert [a["id"] for a in first["results"]] == [a.pk for a in reversed(answers[1:])]
-    assert (second["page"], second["total"], second["next"]) == (2, 21, None)
+    assert (second["page"], second["total"], second["next"]) == (2, 31, None)
     assert [a["id"] for a in second["results"]] == [answers[0].pk]
 
 

@@ -1,0 +1,126 @@
+"""Moderation reads: the report queue, proposed questions, hidden content and the audit log.
+
+Each returns a page or a queryset already shaped for the moderation pages, so that a page
+costs the same number of queries whatever it lists.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Min, Q, QuerySet
+
+from raremap.moderation.models import ModerationAction, Report, ReportReason, ReportState
+from raremap.questions.models import Answer, Question, Status
+
+QUEUE_PAGE_SIZE = 25
+LOG_PAGE_SIZE = 50
+PENDING_LIMIT = 50
+HIDDEN_LIMIT = 50
+
+
+@dataclass
+class ReportGroup:
+    """The open reports on one answer or question, as one row of the queue."""
+
+    answer: Answer | None
+    question: Question  # the reported question, or the question of the reported answer
+    count: int
+    oldest: datetime
+    first_report: Report | None = None  # the oldest open report: what "dismiss" acts on
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # (label, count), most first
+    details: list[str] = field(default_factory=list)  # what reporters wrote, oldest first
+
+    @property
+    def status(self) -> str:
+        return self.answer.status if self.answer is not None else self.question.status
+
+
+def report_queue(*, page: int | str | None = 1, per_page: int = QUEUE_PAGE_SIZE) -> Page:
+    """Open reports grouped per target (count, reasons, details), oldest report first.
+
+    Three queries whatever the page holds: the number of groups, one page of groups, and the
+    open reports on those targets with their content.
+    """
+    groups = (
+        Report.objects.filter(state=ReportState.OPEN)
+        .values("answer_id", "question_id")
+        .annotate(count=Count("id"), oldest=Min("created_at"))
+        .order_by("oldest", "answer_id", "question_id")
+    )
+    result = Paginator(groups, per_page).get_page(page)
+    rows = list(result.object_list)
+    answer_ids = [row["answer_id"] for row in rows if row["answer_id"]]
+    question_ids = [row["question_id"] for row in rows if row["question_id"]]
+    reports = (
+        Report.objects.filter(state=ReportState.OPEN)
+        .filter(Q(answer_id__in=answer_ids) | Q(question_id__in=question_ids))
+        .select_related(
+            "answer__author", "answer__question__disease", "question__disease", "question__author"
+        )
+        .order_by("created_at", "id")
+    )
+    by_target: dict[tuple[int | None, int | None], list[Report]] = {}
+    for report in reports:
+        by_target.setdefault((report.answer_id, report.question_id), []).append(report)
+    labels = dict(ReportReason.choices)
+    queue = []
+    for row in rows:
+        found = by_target.get((row["answer_id"], row["question_id"]), [])
+        if not found:  # closed between the two queries
+            continue
+        first = found[0]
+        reasons: dict[str, int] = {}
+        for report in found:
+            reasons[report.reason] = reasons.get(report.reason, 0) + 1
+        queue.append(
+            ReportGroup(
+                answer=first.answer,
+                question=first.answer.question if first.answer_id else first.question,  # type: ignore[union-attr,arg-type]
+                count=row["count"],
+                oldest=row["oldest"],
+                first_report=first,
+                reasons=[
+                    (str(labels[reason]), n)
+                    for reason, n in sorted(reasons.items(), key=lambda item: -item[1])
+                ],
+                details=[report.details for report in found if report.details],
+            )
+        )
+    result.object_list = queue
+    return result
+
+
+def pending_question_list() -> QuerySet[Question]:
+    """Proposed questions waiting for a moderator, oldest first."""
+    return (
+        Question.objects.filter(status=Status.PENDING)
+        .select_related("disease", "author")
+        .order_by("created_at", "id")
+    )
+
+
+def hidden_answer_list() -> QuerySet[Answer]:
+    """Hidden answers (moderators may restore or remove them), newest first."""
+    return (
+        Answer.objects.filter(status=Status.HIDDEN)
+        .select_related("author", "question__disease")
+        .order_by("-id")
+    )
+
+
+def hidden_question_list() -> QuerySet[Question]:
+    """Hidden questions, newest first."""
+    return (
+        Question.objects.filter(status=Status.HIDDEN)
+        .select_related("disease", "author")
+        .order_by("-id")
+    )
+
+
+def action_list(*, page: int | str | None = 1, per_page: int = LOG_PAGE_SIZE) -> Page:
+    """The audit log, newest first, one page."""
+    actions = ModerationAction.objects.select_related(
+        "moderator", "answer__question__disease", "question__disease"
+    ).order_by("-created_at", "-id")
+    return Paginator(actions, per_page).get_page(page)

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from raremap.moderation import views
+
+app_name = "moderation"
+
+urlpatterns = [
+    path("", views.report_queue, name="report-queue"),
+    path("log/", views.action_list, name="action-list"),
+    path("report/answer/<int:answer_id>/", views.answer_report, name="answer-report"),
+    path("report/question/<int:question_id>/", views.question_report, name="question-report"),
+    path("report/<int:report_id>/dismiss/", views.report_dismiss, name="report-dismiss"),
+    *[
+        path(
+            f"answer/<int:answer_id>/{action}/",
+            views.answer_moderate,
+            {"action": action},
+            name=f"answer-{action}",
+        )
+        for action in ("hide", "restore", "remove")
+    ],
+    *[
+        path(
+            f"question/<int:question_id>/{action}/",
+            views.question_moderate,
+            {"action": action},
+            name=f"question-{action}",
+        )
+        for action in ("hide", "restore", "remove", "approve", "reject")
+    ],
+]

@@ -1,0 +1,185 @@
+"""Moderation pages: members report answers and questions; moderators work through the queue.
+
+Everything but the report form answers 404 to anyone who is not a moderator (never 403: the
+pages do not admit they exist). Every action is a POST form; GET never changes anything.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from raremap.core.throttle import Limit, throttled
+from raremap.moderation import selectors, services
+from raremap.moderation.forms import NoteForm, ReportForm
+from raremap.moderation.models import ModerationAction, Report, ReportState
+from raremap.moderation.permissions import can_moderate
+from raremap.questions.models import Answer, Question, Status
+
+REPORTS = Limit("report", 10, 60 * 60)
+MODERATION = Limit("moderation", 600, 60 * 60)  # generous: a moderator clears a queue
+
+Action = ModerationAction.Action
+
+CONTENT_ACTIONS = {
+    Action.HIDE: services.content_hide,
+    Action.RESTORE: services.content_restore,
+    Action.REMOVE: services.content_remove,
+}
+QUESTION_ACTIONS = {
+    Action.APPROVE: services.question_approve,
+    Action.REJECT: services.question_reject,
+}
+DONE = {
+    Action.HIDE: gettext_lazy("Hidden. Members no longer see it; you can restore it here."),
+    Action.RESTORE: gettext_lazy("Restored. Members see it again."),
+    Action.REMOVE: gettext_lazy("Removed for good."),
+    Action.APPROVE: gettext_lazy("The question is published."),
+    Action.REJECT: gettext_lazy("The proposed question is rejected."),
+    Action.DISMISS: gettext_lazy("The reports are dismissed; the content stays as it is."),
+}
+
+
+def moderator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """404 for everyone who is not a moderator, before anything else is looked at."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not can_moderate(request.user):
+            raise Http404("No such page")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _question_url(question: Question) -> str:
+    return reverse("questions:question-detail", args=[question.disease.slug, question.slug])
+
+
+def _report(
+    request: HttpRequest, *, question: Question, answer: Answer | None = None
+) -> HttpResponse:
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        services.report_submit(
+            reporter=request.user,
+            answer=answer,
+            question=None if answer is not None else question,
+            **form.cleaned_data,
+        )
+        messages.success(request, _("Thank you. A moderator will look at your report."))
+        return redirect(_question_url(question))
+    context = {
+        "form": form,
+        "question": question,
+        "answer": answer,
+        "back": _question_url(question),
+    }
+    return render(request, "moderation/report_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(REPORTS)
+def answer_report(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """Report an answer the member can see (published, on a published question)."""
+    answer = get_object_or_404(
+        Answer.objects.select_related("question__disease", "author"),
+        pk=answer_id,
+        status=Status.PUBLISHED,
+        question__status=Status.PUBLISHED,
+    )
+    return _report(request, question=answer.question, answer=answer)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(REPORTS)
+def question_report(request: HttpRequest, question_id: int) -> HttpResponse:
+    """Report a published question (in practice a proposed one a moderator approved)."""
+    question = get_object_or_404(
+        Question.objects.select_related("disease"), pk=question_id, status=Status.PUBLISHED
+    )
+    return _report(request, question=question)
+
+
+@moderator_only
+@require_http_methods(["GET", "HEAD"])
+def report_queue(request: HttpRequest) -> HttpResponse:
+    context = {
+        "page": selectors.report_queue(page=request.GET.get("page")),
+        "pending": list(selectors.pending_question_list()[: selectors.PENDING_LIMIT]),
+        "hidden_answers": list(selectors.hidden_answer_list()[: selectors.HIDDEN_LIMIT]),
+        "hidden_questions": list(selectors.hidden_question_list()[: selectors.HIDDEN_LIMIT]),
+        "Status": Status,
+    }
+    return render(request, "moderation/queue.html", context)
+
+
+@moderator_only
+@require_http_methods(["GET", "HEAD"])
+def action_list(request: HttpRequest) -> HttpResponse:
+    """The audit log: every moderation action, newest first."""
+    page = selectors.action_list(page=request.GET.get("page"))
+    return render(request, "moderation/log.html", {"page": page})
+
+
+def _act(
+    request: HttpRequest, action: str, service: Callable[..., object], **target: object
+) -> HttpResponse:
+    """Run one moderation service with the posted note; say how it went on the queue page."""
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please keep the note under 500 characters."))
+        return redirect("moderation:report-queue")
+    try:
+        service(moderator=request.user, note=form.cleaned_data["note"], **target)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, DONE[action])
+    return redirect("moderation:report-queue")
+
+
+def _posted_report(request: HttpRequest, **target: object) -> Report | None:
+    """The open report the action answers (the queue posts the oldest one), if it matches."""
+    report_id = request.POST.get("report", "")
+    if not report_id.isdigit():
+        return None
+    return Report.objects.filter(pk=int(report_id), state=ReportState.OPEN, **target).first()
+
+
+@moderator_only
+@require_POST
+@throttled(MODERATION)
+def answer_moderate(request: HttpRequest, answer_id: int, action: str) -> HttpResponse:
+    answer = get_object_or_404(Answer, pk=answer_id)
+    report = _posted_report(request, answer=answer)
+    return _act(request, action, CONTENT_ACTIONS[action], answer=answer, report=report)
+
+
+@moderator_only
+@require_POST
+@throttled(MODERATION)
+def question_moderate(request: HttpRequest, question_id: int, action: str) -> HttpResponse:
+    question = get_object_or_404(Question, pk=question_id)
+    if action in QUESTION_ACTIONS:
+        return _act(request, action, QUESTION_ACTIONS[action], question=question)
+    report = _posted_report(request, question=question)
+    return _act(request, action, CONTENT_ACTIONS[action], question=question, report=report)
+
+
+@moderator_only
+@require_POST
+@throttled(MODERATION)
+def report_dismiss(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_object_or_404(Report, pk=report_id)
+    return _act(request, Action.DISMISS, services.report_dismiss, report=report)
