@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from raremap.communities.demo import CHUNK, MAX_MEMBERS, demo_seed
+from raremap.questions.demo import MIN_MEMBERS, seed_demo_questions
 
 DEFAULT_MEMBERS = 300
 
@@ -10,7 +11,8 @@ class Command(BaseCommand):
         "Load the demo community: fictional members labelled 'demo' (addresses at demo.invalid, "
         "no usable password). Deterministic and idempotent: does nothing when the demo set of "
         "that size exists; another size adds or removes demo members. Real members are never "
-        "touched."
+        f"touched. With at least {MIN_MEMBERS} members it also writes demo answers, votes and "
+        "editor overviews for a few diseases (DFSP among them)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,9 +37,10 @@ class Command(BaseCommand):
         result = demo_seed(members=members, progress=progress if members >= 50_000 else None)
         if not result.created and not result.deleted:
             self.stdout.write(f"Demo community is current ({result.members:,} members).")
-            return
-        self.stdout.write(
-            f"Demo community: {result.members:,} members ({result.created:,} added, "
-            f"{result.deleted:,} removed, {result.memberships_created:,} memberships added) in "
-            f"{result.seconds:.1f} s ({result.members_per_second:,.0f} members/s)."
-        )
+        else:
+            self.stdout.write(
+                f"Demo community: {result.members:,} members ({result.created:,} added, "
+                f"{result.deleted:,} removed, {result.memberships_created:,} memberships added) "
+                f"in {result.seconds:.1f} s ({result.members_per_second:,.0f} members/s)."
+            )
+        seed_demo_questions(stdout=self.stdout)
