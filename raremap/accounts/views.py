@@ -27,6 +27,7 @@ from raremap.accounts.forms import (
     TokenForm,
 )
 from raremap.accounts.models import User
+from raremap.accounts.permissions import is_moderator
 from raremap.accounts.selectors import profile_get, token_list_for_user
 from raremap.communities.selectors import membership_list_for_user
 from raremap.core.throttle import (
@@ -231,7 +232,12 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your settings are saved."))
             return redirect("accounts:settings")
     memberships = membership_list_for_user(request.user)
-    return render(request, "accounts/settings.html", {"form": form, "memberships": memberships})
+    context = {
+        "form": form,
+        "memberships": memberships,
+        "is_moderator": is_moderator(request.user),
+    }
+    return render(request, "accounts/settings.html", context)
 
 
 TOKEN_CREATE = Limit("token-create", 10, 60 * 60)

@@ -281,12 +281,8 @@ def _recount(question_ids: Iterable[int]) -> set[int]:
 
 def _refresh_digests(question_ids: set[int]) -> None:
     """Compute the "what members say" digests now, so the demo has them without a worker."""
-    try:
-        from raremap.questions.digest import digest_refresh
-    except ModuleNotFoundError as error:  # the digest lands on its own branch
-        if error.name != "raremap.questions.digest":
-            raise
-        return
+    from raremap.questions.digest import digest_refresh
+
     for question in Question.objects.filter(pk__in=question_ids).order_by("pk"):
         digest_refresh(question=question)
 

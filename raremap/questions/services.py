@@ -117,10 +117,12 @@ def _clean_body(user: User, body: str) -> tuple[str, str]:
 
 
 def _digest_soon(question: Question) -> None:
-    """Recompute the "what members say" digest in the background, after this commit."""
+    """Recompute the "what members say" digest in the background once this change is
+    committed (the worker must see it); a digest already newer than the request is kept."""
     from raremap.questions.tasks import digest_refresh
 
-    digest_refresh.enqueue(question.pk)
+    requested = timezone.now().isoformat()
+    transaction.on_commit(lambda: digest_refresh.enqueue(question.pk, requested))
 
 
 @transaction.atomic

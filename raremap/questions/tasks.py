@@ -1,15 +1,22 @@
 """Background work for questions (django-tasks): run by `raremap db_worker`, never in a page."""
 
+from datetime import datetime
+
 from django_tasks import task
 
 
 @task()
-def digest_refresh(question_id: int) -> int:
-    """Recompute a question's "what members say" digest; returns how many answers it picked."""
+def digest_refresh(question_id: int, requested_at: str) -> int:
+    """Recompute a question's "what members say" digest unless one was computed after the
+    change that asked for it (many answers in a row queue many requests: one suffices).
+    Returns how many answers it picked, or -1 when it had nothing to do."""
     from raremap.questions.digest import digest_refresh as refresh
     from raremap.questions.models import Question
 
     question = Question.objects.filter(pk=question_id).first()
     if question is None:
-        return 0
+        return -1
+    fresh = question.digest_updated_at
+    if fresh is not None and fresh >= datetime.fromisoformat(requested_at):
+        return -1
     return len(refresh(question=question))
