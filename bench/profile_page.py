@@ -1,7 +1,7 @@
 """Where one page's time goes: requests through the real WSGI handler, in this process.
 
     .venv/bin/python bench/profile_page.py [PATH] [--requests 300] [--cookie messages=x]
-        [--persistent] [--profile 25]
+        [--persistent] [--profile 25] [--data bench/out/data]
 
 Uses the site that bench/foundation.py built (bench/out/data). Each request goes through
 `raremap.wsgi.application` and is closed like a server closes it, so Django's end-of-request
@@ -33,12 +33,17 @@ def main() -> None:
     parser.add_argument("--cookie", default="messages=x", help="'' to use the page cache")
     parser.add_argument("--persistent", action="store_true", help="CONN_MAX_AGE=None")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="top N functions")
+    parser.add_argument("--data", type=Path, default=DATA, help="a site's data directory")
     args = parser.parse_args()
-    if not (DATA / "raremap.sqlite3").exists():
-        sys.exit("Run bench/foundation.py first: it builds bench/out/data.")
+    data = args.data.resolve()
+    if not (data / "raremap.sqlite3").exists():
+        sys.exit(f"No site in {data}: run bench/foundation.py (or bin/serve with --data var).")
+    # The site's own key where it has one: session cookies of its members stay valid.
+    key_file = data / "secret_key"
+    key = key_file.read_text().strip() if key_file.exists() else secrets.token_urlsafe(50)
     os.environ.update(
-        RAREMAP_DATA_DIR=str(DATA),
-        SECRET_KEY=secrets.token_urlsafe(50),
+        RAREMAP_DATA_DIR=str(data),
+        SECRET_KEY=key,
         RAREMAP_HTTPS="0",
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="ERROR",
