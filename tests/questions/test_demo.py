@@ -20,6 +20,13 @@ MEMBERS = 150
 PLANNED = sum(len(answers) for questions in ANSWERS.values() for answers in questions.values())
 
 
+@pytest.fixture(autouse=True)
+def _no_embeddings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seeder computes each question's digest; embedding ~100 answers per seed would make
+    each test here take half a minute. The digest itself is tested in test_digest.py."""
+    monkeypatch.setattr("raremap.questions.digest.digest_refresh", lambda *, question: [])
+
+
 def _seed(members: int = MEMBERS) -> dict[str, int]:
     demo_seed(members=members)
     return seed_demo_questions()
