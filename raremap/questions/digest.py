@@ -154,7 +154,7 @@ def digest_refresh(*, question: Question) -> list[DigestItem]:
             for rank, (answer, size) in enumerate(kept, start=1)
         )
         Question.objects.filter(pk=question.pk).update(
-            digest_updated_at=now, digest_answer_count=len(answers)
+            digest_updated_at=now, digest_answer_count=len(answers), changed_at=now
         )
     question.digest_updated_at, question.digest_answer_count = now, len(answers)
     return items

@@ -7,6 +7,7 @@ at write time by raremap.core.text (to show). Pages never render Markdown.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from raremap.catalog.models import Disease
@@ -43,6 +44,9 @@ class Question(models.Model):
     # When the "what members say" digest was last recomputed, and from how many answers.
     digest_updated_at = models.DateTimeField(null=True, blank=True)
     digest_answer_count = models.PositiveIntegerField(default=0)
+    # Bumped by every service that changes what the question page shows (answers, votes,
+    # overview, digest): the rendered parts of the page are cached under it.
+    changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -4,6 +4,7 @@ Only PUBLISHED questions and answers are ever returned to members; moderators se
 through raremap.moderation. Every list has a constant number of queries.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
@@ -109,14 +110,12 @@ class AnswerPage:
         return self.number > 1
 
 
-def answer_page(
-    question: Question, *, sort: str = "score", number: int = 1, viewer: User | None = None
-) -> AnswerPage:
+def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> AnswerPage:
     """One page of a question's published answers, with each author's role in the community
-    (`author_role`) and, for a logged-in viewer, their own vote (`my_vote`: 1, -1 or 0).
+    (`author_role`, `author_role_label`).
 
-    Two queries at most whatever the number of answers: the answers with their authors, and
-    the viewer's votes on them. The total comes from the kept count, not a COUNT(*).
+    One query whatever the number of answers; the total comes from the kept count, not a
+    COUNT(*).
     """
     sort = sort if sort in SORTS else "score"
     total = question.answer_count if question.pk else 0
@@ -150,19 +149,19 @@ def answer_page(
         .annotate(author_role=Subquery(role.values("role")[:1]))
         .order_by(*order)[start : start + ANSWERS_PER_PAGE]
     )
-    votes: dict[int, int] = {}
-    if viewer is not None and viewer.is_authenticated and page.answers:
-        votes = dict(
-            Vote.objects.filter(user=viewer, answer__in=[a.pk for a in page.answers]).values_list(
-                "answer_id", "value"
-            )
-        )
     for answer in page.answers:
-        answer.my_vote = votes.get(answer.pk, 0)  # type: ignore[attr-defined]
         answer.author_role_label = (  # type: ignore[attr-defined]
             Role(answer.author_role).label if answer.author_role else ""  # type: ignore[attr-defined]
         )
     return page
+
+
+def vote_map(user: User, answer_ids: Iterable[int]) -> dict[int, int]:
+    """The member's votes on these answers: answer id → +1 or -1 (one query; none if anonymous)."""
+    ids = list(answer_ids)
+    if not user.is_authenticated or not ids:
+        return {}
+    return dict(Vote.objects.filter(user=user, answer__in=ids).values_list("answer_id", "value"))
 
 
 def answer_get_for_author(*, user: User, answer_id: int) -> Answer:

@@ -36,6 +36,11 @@ from raremap.questions.standard import BY_SLUG
 TRUSTED_MEMBER_LINKS = 10
 
 
+def _touch(question_id: int, **changes: object) -> None:
+    """Record that the question page changed (its cached parts are keyed by changed_at)."""
+    Question.objects.filter(pk=question_id).update(changed_at=timezone.now(), **changes)
+
+
 def question_ensure(*, disease: Disease, slug: str) -> Question:
     """The question's row, created on first write for a standard question.
 
@@ -139,7 +144,7 @@ def answer_create(*, user: User, question: Question, body: str) -> Answer:
         language=get_language() or "",
         is_demo=user.is_demo,
     )
-    Question.objects.filter(pk=question.pk).update(answer_count=F("answer_count") + 1)
+    _touch(question.pk, answer_count=F("answer_count") + 1)
     followers = Follow.objects.filter(question=question).exclude(user=user).values_list("user_id")
     Notification.objects.bulk_create(
         [
@@ -167,6 +172,7 @@ def answer_update(*, answer: Answer, body: str) -> Answer:
     )
     answer.body, answer.body_html, answer.edited_at = body, html, timezone.now()
     answer.save(update_fields=["body", "body_html", "edited_at"])
+    _touch(answer.question_id)
     _digest_soon(answer.question)
     return answer
 
@@ -193,9 +199,7 @@ def answer_set_status(*, answer: Answer, status: str) -> Answer:
     is_published = status == Status.PUBLISHED
     if was_published != is_published:
         delta = 1 if is_published else -1
-        Question.objects.filter(pk=answer.question_id).update(
-            answer_count=F("answer_count") + delta
-        )
+        _touch(answer.question_id, answer_count=F("answer_count") + delta)
         reputation_recompute(user=answer.author)
         _digest_soon(answer.question)
     return answer
@@ -240,6 +244,7 @@ def vote_cast(*, user: User, answer: Answer, value: int) -> Answer:
         previous.save(update_fields=["value", "updated_at"])
     answer.score += value - old
     Answer.objects.filter(pk=answer.pk).update(score=F("score") + (value - old))
+    _touch(answer.question_id)
     points = reputation.points_for_vote(value) - reputation.points_for_vote(old)
     User.objects.filter(pk=answer.author_id).update(reputation=F("reputation") + points)
     return answer
@@ -307,6 +312,7 @@ def overview_edit(
     # Lock the question so two editors cannot take the same number.
     Question.objects.select_for_update().filter(pk=question.pk).first()
     last = question.overview_revisions.aggregate(n=Max("number"))["n"] or 0
+    _touch(question.pk)
     return OverviewRevision.objects.create(
         question=question,
         number=last + 1,
@@ -340,6 +346,7 @@ def overview_review(*, revision: OverviewRevision, reviewer: User) -> OverviewRe
     """A healthcare professional marks the current version as reviewed."""
     revision.reviewed_by, revision.reviewed_at = reviewer, timezone.now()
     revision.save(update_fields=["reviewed_by", "reviewed_at"])
+    _touch(revision.question_id)
     return revision
 
 

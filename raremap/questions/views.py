@@ -7,16 +7,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from raremap.catalog.fragments import disease_part
 from raremap.catalog.models import Disease
-from raremap.communities.selectors import membership_get, membership_role_counts
+from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.throttle import Limit, throttled
-from raremap.questions import permissions, reputation, selectors, services
+from raremap.questions import fragments, permissions, reputation, selectors, services
 from raremap.questions.forms import (
     AnswerForm,
     AnswerListForm,
@@ -71,20 +72,25 @@ def question_detail(request: HttpRequest, slug: str, qslug: str) -> HttpResponse
         number = query.cleaned_data["page"] or 1
     membership = membership_get(request.user, part.disease)
     user = request.user
+    can_edit_overview = user.is_authenticated and permissions.can_edit_overview(user, membership)
+    main = fragments.question_part(question, symptoms_html=part.symptoms_html)
+    main_html, aside_html = fragments.personalise_part(
+        main, question=question, can_edit_overview=can_edit_overview, is_member=bool(membership)
+    )
+    answers = fragments.answer_list_part(question, sort=sort, number=number)
+    votes = selectors.vote_map(user, answers.authors)
     context = {
         "disease": part.disease,
-        "catalog": part,
         "question": question,
-        "overview": selectors.overview_current(question),
-        "digest": selectors.digest_list(question),
-        "page": selectors.answer_page(question, sort=sort, number=number, viewer=user),
-        "questions": selectors.question_list(part.disease),
-        "counts": membership_role_counts(part.disease),
+        "part": {"main_html": main_html, "aside_html": aside_html, "demo": main.demo},
+        "page": answers.page,
+        "answers_html": fragments.personalise(
+            answers, user=user, votes=votes, csrf_input=str(csrf_input(request))
+        ),
+        "has_demo_answers": answers.has_demo,
         "membership": membership,
         "following": selectors.follow_exists(user, question),
         "can_answer": permissions.can_answer(user, membership),
-        "can_edit_overview": user.is_authenticated
-        and permissions.can_edit_overview(user, membership),
         "form": AnswerForm(),
     }
     return render(request, "questions/question_detail.html", context)
@@ -179,10 +185,17 @@ def answer_vote(request: HttpRequest, answer_id: int) -> HttpResponse:
     if not form.is_valid() or not permissions.can_vote(request.user, answer):
         messages.error(request, _("You cannot vote on your own answer."))
         return redirect(back)
-    answer = services.vote_cast(user=request.user, answer=answer, value=form.cleaned_data["value"])
+    value = form.cleaned_data["value"]
+    answer = services.vote_cast(user=request.user, answer=answer, value=value)
     if "HX-Request" in request.headers:
-        answer.my_vote = form.cleaned_data["value"]  # type: ignore[attr-defined]
-        return render(request, "questions/_vote.html", {"answer": answer, "can_vote": True})
+        box = fragments.vote_box(
+            answer_id=answer.pk,
+            score=answer.score,
+            my_vote=value,
+            can_vote=True,
+            csrf_input=str(csrf_input(request)),
+        )
+        return HttpResponse(box)
     return redirect(back)
 
 

@@ -1,6 +1,7 @@
 """Question pages: every standard question, answers, votes, follows, overviews, query guards."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from raremap.accounts.models import User
@@ -337,11 +338,15 @@ def test_question_page_queries_do_not_grow_with_answers(
     answers = _answers(best, count)
     for answer in answers:
         services.vote_cast(user=member, answer=answer, value=1)
-    member_client.get(BEST)  # the catalog part and counts are now cached, as in production
+    cache.clear()
 
-    # session, member, membership, question, overview, digest, answers, my votes, questions,
-    # role counts, follow, unread notifications
-    with django_assert_num_queries(12):
+    # Cold: the catalog part of the disease (5), then as below (8), plus the overview part
+    # (overview, counts, questions; no digest yet) and the answers.
+    with django_assert_num_queries(17):
+        member_client.get(BEST)
+    # Warm (the rendered parts are cached until the question changes): session, member,
+    # question, membership, moderator check, my votes, follow, unread notifications.
+    with django_assert_num_queries(8):
         response = member_client.get(BEST)
     assert response.content.decode().count('aria-pressed="true"') == count
 
@@ -351,8 +356,38 @@ def test_anonymous_question_page_queries_do_not_grow_with_answers(
     count: int, best: Question, client: Client, django_assert_num_queries
 ) -> None:
     _answers(best, count)
-    client.get(f"{BEST}?sort=newest")
+    cache.clear()
 
-    # question, overview, answers, questions, counts (no digest yet: no query for it)
-    with django_assert_num_queries(5):
-        client.get(BEST)
+    # the catalog part (5); question, overview, counts, questions, answers (no digest yet)
+    with django_assert_num_queries(10):
+        client.get(BEST, headers={"Cookie": "messages=x"})  # no full-page cache
+    with django_assert_num_queries(1):  # the question's version: the rest is cached
+        client.get(BEST, headers={"Cookie": "messages=x"})
+
+
+def test_cached_parts_follow_every_change(
+    client: Client, member: User, other_member: User, best: Question
+) -> None:
+    """A vote, an edit or a moderator's hide shows at once: the parts are keyed by version."""
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Version one of 2E7F.")
+    assert (
+        "Version one of 2E7F."
+        in client.get(BEST, headers={"Cookie": "messages=x"}).content.decode()
+    )
+
+    services.vote_cast(user=other_member, answer=answer, value=1)
+    page = client.get(BEST, headers={"Cookie": "messages=x"}).content.decode()
+    assert '<strong class="score" aria-label="Score">1</strong>' in page
+
+    services.answer_update(answer=answer, body="Version two of 2E7F.")
+    page = client.get(BEST, headers={"Cookie": "messages=x"}).content.decode()
+    assert "Version two of 2E7F." in page
+
+    services.overview_edit(question=best, editor=other_member, body="Editors say 9A1B.")
+    assert (
+        "Editors say 9A1B." in client.get(BEST, headers={"Cookie": "messages=x"}).content.decode()
+    )
+
+    services.answer_set_status(answer=answer, status=Status.HIDDEN)
+    assert "2E7F" not in client.get(BEST, headers={"Cookie": "messages=x"}).content.decode()
