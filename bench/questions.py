@@ -42,86 +42,10 @@ from foundation import (
 PAGE = "/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
 BARS = {"member_uncached_pct": 2.0, "anonymous_cached_pct": 10.0, "large_small_p99": 1.3}
 
-FILL = r"""
-import os, random, sys, time
-import django
-django.setup()
-from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection, transaction
-from raremap.accounts.models import User
-from raremap.catalog.models import Disease
-from raremap.communities.models import Membership, Role
-from raremap.communities.services import membership_join
-from raremap.core.text import render_markdown
-from raremap.questions import services
-from raremap.questions.models import Answer, Question, Vote
-from raremap.questions.standard import STANDARD_QUESTIONS
-
-mode, answers_wanted, questions_wanted = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-dfsp = Disease.objects.get(primary_code="ORPHA:31112")
-best = services.question_ensure(disease=dfsp, slug="best-treatments")
-if mode == "small":
-    # Top the demo up to 30 answers if it has fewer, then a member who voted on all of them.
-    demo = list(User.objects.filter(is_demo=True).order_by("pk")[:200])
-    i = 0
-    while best.answers.filter(status="published").count() < 30:
-        author = demo[i]; i += 1
-        if not Membership.objects.filter(user=author, disease=dfsp).exists():
-            membership_join(user=author, disease=dfsp, role=Role.PATIENT)
-        if best.answers.filter(author=author).exists():
-            continue
-        services.answer_create(user=author, question=best, body=f"Bench answer {i}: surgery, then follow-up every six months.")
-    voter, _ = User.objects.get_or_create(email="bench@bench.invalid", defaults={"display_name": "Bench Voter", "is_demo": True})
-    membership_join(user=voter, disease=dfsp, role=Role.RELATIVE)
-    for answer in best.answers.filter(status="published").exclude(author=voter):
-        services.vote_cast(user=voter, answer=answer, value=1)
-    session = SessionStore()
-    session["_auth_user_id"] = str(voter.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = voter.get_session_auth_hash()
-    session.create()
-    print(session.session_key)
-else:
-    started = time.perf_counter()
-    rng = random.Random(7)
-    authors = list(User.objects.filter(is_demo=True).values_list("pk", flat=True)[:5000])
-    diseases = list(Disease.objects.exclude(pk=dfsp.pk).order_by("pk").values_list("pk", flat=True))
-    slugs = [q.slug for q in STANDARD_QUESTIONS]
-    per_disease = len(slugs)
-    targets = [(diseases[n // per_disease], slugs[n % per_disease]) for n in range(questions_wanted)]
-    existing = set(Question.objects.values_list("disease_id", "slug"))
-    Question.objects.bulk_create(
-        [Question(disease_id=d, slug=s) for d, s in targets if (d, s) not in existing],
-        batch_size=5000,
-    )
-    question_ids = list(Question.objects.exclude(pk=best.pk).values_list("pk", flat=True))
-    body = "I had surgery and then physiotherapy; it took a year to feel normal again. " * 4
-    html = render_markdown(body)
-    made = 0
-    with transaction.atomic():
-        while made < answers_wanted:
-            batch = [
-                Answer(question_id=question_ids[(made + k) % len(question_ids)], author_id=rng.choice(authors),
-                       body=body, body_html=html, language="en", score=rng.randint(-2, 30), is_demo=True)
-                for k in range(min(20000, answers_wanted - made))
-            ]
-            Answer.objects.bulk_create(batch, batch_size=5000)
-            made += len(batch)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE questions_question SET answer_count = (SELECT COUNT(*) FROM questions_answer a "
-                "WHERE a.question_id = questions_question.id AND a.status = 'published')"
-            )
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    print(f"{Answer.objects.count()} answers over {Question.objects.count()} questions in {time.perf_counter() - started:.0f} s")
-"""
-
 
 def fill(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
-        [str(BIN / "python"), "-c", FILL, *args],
+        [str(BIN / "python"), str(ROOT / "bench" / "question_data.py"), *args],
         env={**env, "DJANGO_SETTINGS_MODULE": "raremap.settings"},
         cwd=ROOT,
         capture_output=True,
@@ -140,7 +64,6 @@ def site_env(data: Path) -> dict[str, str]:
     }
     env.update(
         RAREMAP_DATA_DIR=str(data),
-        SECRET_KEY="bench-" + secrets.token_urlsafe(40),
         RAREMAP_HTTPS="0",
         ALLOWED_HOSTS="127.0.0.1",
         LOG_LEVEL="ERROR",
@@ -152,13 +75,15 @@ def site_env(data: Path) -> dict[str, str]:
 def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
     small, large = OUT / "q-small", OUT / "q-large"
     steps: dict[str, Any] = {}
-    # One secret for both sites: the member's session cookie must be valid on each.
-    key = "bench-" + secrets.token_urlsafe(40)
+    # One secret for both sites, kept with them: the member's session must be valid on each.
+    reuse = args.reuse and (small / "session").exists() and (small / "secret_key").exists()
+    key = (small / "secret_key").read_text() if reuse else "bench-" + secrets.token_urlsafe(40)
     small_env, large_env = site_env(small), site_env(large)
     small_env["SECRET_KEY"] = large_env["SECRET_KEY"] = key
-    if not (args.reuse and (small / "session").exists()):
+    if not reuse:
         shutil.rmtree(small, ignore_errors=True)
         small.mkdir(parents=True)
+        (small / "secret_key").write_text(key)
         (small / "packages").symlink_to(ROOT / "var" / "packages", target_is_directory=True)
         for name, cmd in [
             ("migrate", ["migrate", "--no-input", "-v", "0"]),
@@ -170,7 +95,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], d
             steps[name] = seconds
             print(f"  {name}: {seconds} s", flush=True)
         (small / "session").write_text(fill(small_env, "small", "0", "0"))
-    if not (args.reuse and (large / "raremap.sqlite3").exists()):
+    if not (reuse and (large / "raremap.sqlite3").exists()):
         shutil.rmtree(large, ignore_errors=True)
         large.mkdir(parents=True)
         (large / "packages").symlink_to(ROOT / "var" / "packages", target_is_directory=True)
@@ -214,7 +139,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             (data / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         conf = data / "nginx.conf"
         conf.write_text(NGINX_CONF.format(dir=data, port=static))
-        processes.start("nginx", ["nginx", "-p", str(data), "-c", str(conf)], {}, data / "ng.log")
+        nginx = ["nginx", "-p", str(data), "-c", str(conf)]
+        processes.start("nginx", nginx, small_env, data / "nginx.log")
         wait_until_up(f"http://127.0.0.1:{static}/", processes)
 
         member_page = fetch(f"http://127.0.0.1:{miss}{PAGE}", member)[1].decode()
@@ -257,7 +183,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "member_uncached_pct": by["member, uncached (small db)"]["pct_of_nginx"],
         "anonymous_cached_pct": by["anonymous, cached (small db)"]["pct_of_nginx"],
         "large_small_p99": round(
-            by["member, uncached (large db)"]["p99_ms"] / by["member, uncached (small db)"]["p99_ms"],
+            by["member, uncached (large db)"]["p99_ms"]
+            / by["member, uncached (small db)"]["p99_ms"],
             2,
         ),
     }
@@ -292,7 +219,9 @@ def report(run: dict[str, Any]) -> str:
             f"{r['pct_of_nginx']:>8.2f} {r['other_cores']:>7.2f}"
         )
     for key, bar in run["bars"].items():
-        lines.append(f"{key}: {bar['value']} (bar {bar['bar']}): {'met' if bar['met'] else 'MISSED'}")
+        lines.append(
+            f"{key}: {bar['value']} (bar {bar['bar']}): {'met' if bar['met'] else 'MISSED'}"
+        )
     lines += [f"note: {note}" for note in run["notes"]]
     return "\n".join(lines)
 

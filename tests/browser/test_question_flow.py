@@ -1,0 +1,98 @@
+"""A member reads a question page, votes with htmx, and the page stays accessible."""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_catalog_flow import axe_violations
+from tests.markers import transactional
+
+pytestmark = pytest.mark.browser
+BEST = "/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
+
+
+def in_thread(work: Callable[[], Any]) -> Any:
+    """Run ORM work outside the test thread (Playwright's event loop lives there)."""
+    result: list[Any] = []
+
+    def run() -> None:
+        try:
+            result.append(work())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    return result[0]
+
+
+def _two_answers_and_a_voter() -> dict[str, Any]:
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from raremap.catalog.models import Disease
+    from raremap.communities.models import Role
+    from raremap.questions import services
+    from tests.factories import MembershipFactory, UserFactory
+
+    dfsp = Disease.objects.get(primary_code="ORPHA:31112")
+    question = services.question_ensure(disease=dfsp, slug="best-treatments")
+    answers = []
+    for n, text in enumerate(["Mohs surgery, no recurrence.", "Wide excision, then imatinib."]):
+        author = UserFactory(display_name=f"Browser Author {n}")
+        MembershipFactory(user=author, disease=dfsp, role=Role.PATIENT)
+        answers.append(services.answer_create(user=author, question=question, body=text).pk)
+    voter = UserFactory(display_name="Browser Voter")
+    session = SessionStore()
+    session["_auth_user_id"] = str(voter.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = voter.get_session_auth_hash()
+    session.create()
+    return {"answers": answers, "session": session.session_key}
+
+
+@transactional
+def test_member_votes_without_a_page_reload(site_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    data = in_thread(_two_answers_and_a_voter)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_cookies([{"name": "sessionid", "value": data["session"], "url": site_server}])
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console", lambda m: violations.append(m.text) if "Content Security" in m.text else None
+    )
+    page.goto(site_server + BEST)
+    page.evaluate("window.notReloaded = true")
+
+    box = page.locator(f"#answer-{data['answers'][0]} form.vote")
+    box.locator("button.up").click()
+    box = page.locator(f"#answer-{data['answers'][0]} form.vote")
+    box.locator('button.up[aria-pressed="true"]').wait_for()
+
+    assert box.locator(".score").inner_text() == "1"
+    assert page.evaluate("window.notReloaded") is True  # htmx swapped the box in place
+    assert violations == []
+    screenshot(page, "question-member")
+    page.goto(site_server + BEST)  # the vote is stored: it shows after a reload too
+    assert page.locator(f"#answer-{data['answers'][0]} .score").inner_text() == "1"
+    context.close()
+
+
+def test_question_page_works_without_javascript_and_is_accessible(
+    site_server: str, browser
+) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(bypass_csp=True)  # only to inject axe
+    page = context.new_page()
+    page.goto(site_server + BEST)
+
+    assert page.locator("h1").inner_text() == (
+        "What are the best treatments for Dermatofibrosarcoma protuberans (DFSP)?"
+    )
+    assert axe_violations(page) == []
+    page.goto(site_server + "/d/dermatofibrosarcoma-protuberans/q/symptoms/")
+    assert axe_violations(page) == []
+    context.close()
