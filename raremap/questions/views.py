@@ -84,8 +84,12 @@ def question_detail(request: HttpRequest, slug: str, qslug: str) -> HttpResponse
         "question": question,
         "part": {"main_html": main_html, "aside_html": aside_html, "demo": main.demo},
         "page": answers.page,
+        # Anonymous visitors get no forms here: no CSRF cookie, so the page stays cacheable.
         "answers_html": fragments.personalise(
-            answers, user=user, votes=votes, csrf_input=str(csrf_input(request))
+            answers,
+            user=user,
+            votes=votes,
+            csrf_input=str(csrf_input(request)) if user.is_authenticated else "",
         ),
         "has_demo_answers": answers.has_demo,
         "membership": membership,

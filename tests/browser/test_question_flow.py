@@ -1,7 +1,7 @@
 """A member reads a question page, votes with htmx, and the page stays accessible."""
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -9,7 +9,6 @@ from django.db import connections
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_catalog_flow import axe_violations
-from tests.markers import transactional
 
 pytestmark = pytest.mark.browser
 BEST = "/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
@@ -41,23 +40,48 @@ def _two_answers_and_a_voter() -> dict[str, Any]:
 
     dfsp = Disease.objects.get(primary_code="ORPHA:31112")
     question = services.question_ensure(disease=dfsp, slug="best-treatments")
-    answers = []
+    answers, users = [], []
     for n, text in enumerate(["Mohs surgery, no recurrence.", "Wide excision, then imatinib."]):
         author = UserFactory(display_name=f"Browser Author {n}")
         MembershipFactory(user=author, disease=dfsp, role=Role.PATIENT)
+        users.append(author.pk)
         answers.append(services.answer_create(user=author, question=question, body=text).pk)
     voter = UserFactory(display_name="Browser Voter")
+    users.append(voter.pk)
     session = SessionStore()
     session["_auth_user_id"] = str(voter.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     session["_auth_user_hash"] = voter.get_session_auth_hash()
     session.create()
-    return {"answers": answers, "session": session.session_key}
+    return {
+        "answers": answers,
+        "session": session.session_key,
+        "users": users,
+        "disease": dfsp.pk,
+    }
 
 
-@transactional
-def test_member_votes_without_a_page_reload(site_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+def _clean_up(data: dict[str, Any]) -> None:
+    from raremap.accounts.models import User
+    from raremap.communities.services import role_counts_recompute
+    from raremap.questions.models import Question
+
+    Question.objects.filter(answers__pk__in=data["answers"]).delete()
+    User.objects.filter(pk__in=data["users"]).delete()
+    role_counts_recompute(disease_ids=[data["disease"]])
+
+
+@pytest.fixture
+def voting_member() -> Iterator[dict[str, Any]]:
+    """Committed data (the live server reads it), removed afterwards: not a test transaction,
+    which would need ORM calls in the test thread, where Playwright's event loop runs."""
     data = in_thread(_two_answers_and_a_voter)
+    yield data
+    in_thread(lambda: _clean_up(data))
+
+
+def test_member_votes_without_a_page_reload(site_server: str, browser, voting_member) -> None:  # type: ignore[no-untyped-def]
+    data = voting_member
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.add_cookies([{"name": "sessionid", "value": data["session"], "url": site_server}])
     page = context.new_page()

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 
 from raremap.accounts.models import User
@@ -16,6 +17,7 @@ from raremap.accounts.services import user_update_profile
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
 from raremap.core.text import render_markdown
+from raremap.moderation.services import report_submit
 from raremap.questions import services
 from raremap.questions.models import Question, Status
 from tests.factories import MembershipFactory, UserFactory
@@ -128,16 +130,26 @@ def written(dfsp: Disease) -> dict[str, object]:
         services.overview_edit(
             question=best, editor=editor, body=payload, sources=payload, summary=payload
         )
+        report_submit(reporter=follower, reason="other", details=payload, answer=answer)
         authors.append((author, answer, proposed))
-    return {"best": best, "editor": editor, "follower": follower, "authors": authors}
+    moderator = UserFactory(display_name="Moderator")
+    Group.objects.get(name="Moderators").user_set.add(moderator)
+    return {
+        "best": best,
+        "editor": editor,
+        "follower": follower,
+        "moderator": moderator,
+        "authors": authors,
+    }
 
 
 def test_no_payload_survives_on_any_page(written: dict, client: Client) -> None:
     best: Question = written["best"]  # type: ignore[assignment]
     base = f"/d/{best.disease.slug}/q/"
-    editor_client, follower_client = Client(), Client()
+    editor_client, follower_client, moderator_client = Client(), Client(), Client()
     editor_client.force_login(written["editor"])  # type: ignore[arg-type]
     follower_client.force_login(written["follower"])  # type: ignore[arg-type]
+    moderator_client.force_login(written["moderator"])  # type: ignore[arg-type]
     pages = {
         "question (anonymous)": client.get(f"{base}best-treatments/"),
         "question, newest": client.get(f"{base}best-treatments/?sort=newest"),
@@ -147,6 +159,8 @@ def test_no_payload_survives_on_any_page(written: dict, client: Client) -> None:
         "overview history": editor_client.get(f"{base}best-treatments/overview/history/"),
         "overview form": editor_client.get(f"{base}best-treatments/overview/edit/"),
         "notifications": follower_client.get("/notifications/"),
+        "moderation queue": moderator_client.get("/moderation/"),
+        "moderation queue, page 2": moderator_client.get("/moderation/?page=2"),
     }
     for author, answer, proposed in written["authors"]:  # type: ignore[union-attr]
         own = Client()
@@ -159,3 +173,15 @@ def test_no_payload_survives_on_any_page(written: dict, client: Client) -> None:
     for name, response in pages.items():
         assert response.status_code == 200, name
         assert problems_in(response.content.decode()) == [], name
+
+
+def test_no_payload_survives_in_the_api(written: dict, client: Client) -> None:
+    best: Question = written["best"]  # type: ignore[assignment]
+    base = f"/api/v1/diseases/{best.disease.slug}/questions/best-treatments"
+    fragments = [client.get(base).json()["overview"]["body_html"]]
+    for page in (1, 2):
+        answers = client.get(f"{base}/answers", {"page": page}).json()["results"]
+        fragments += [a["body_html"] for a in answers]
+    assert len(fragments) == 1 + len(CORPUS)
+    for html in fragments:
+        assert problems_in(html) == [], html
