@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "raremap.catalog",
     "raremap.communities",
     "raremap.questions",
+    "raremap.treatments",
     "raremap.moderation",
     "raremap.api",
     "django_tasks",
@@ -299,3 +300,6 @@ NEW_MEMBER_ANSWERS = env_int("NEW_MEMBER_ANSWERS", 2)
 NEW_MEMBER_LINKS = env_int("NEW_MEMBER_LINKS", 2)
 # Notification emails (a daily digest of new answers to followed questions): off by default.
 NOTIFICATION_EMAILS = env_bool("NOTIFICATION_EMAILS", False)
+
+# Treatment evidence: statistics are shown only from this many reports on (pages, API, export).
+TREATMENT_MIN_REPORTS = env_int("TREATMENT_MIN_REPORTS", 5)

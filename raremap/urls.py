@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("raremap.accounts.urls")),
     path("", include("raremap.communities.urls")),
     path("", include("raremap.questions.urls")),
+    path("", include("raremap.treatments.urls")),
     path("moderation/", include("raremap.moderation.urls")),
     prefix_default_language=False,
 )
