@@ -1,5 +1,7 @@
 """Community reads: memberships and member counts."""
 
+from django.core.cache import cache
+
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role, RoleCount
@@ -11,14 +13,26 @@ def membership_get(user: User, disease: Disease) -> Membership | None:
     return Membership.objects.filter(user=user, disease=disease).first()
 
 
+COUNTS_SECONDS = 10 * 60
+
+
+def counts_cache_key(disease_id: int) -> str:
+    return f"communities:counts:{disease_id}"
+
+
 def membership_role_counts(disease: Disease) -> dict:
     """Members of a community by role, with the demo share, from the kept counts.
 
     Counts only, never who: safe for anonymous visitors. Labels are in the request's language.
+    The rows are cached per disease; the membership services forget them when they change.
     """
+    rows = cache.get(counts_cache_key(disease.pk))
+    if rows is None:
+        rows = list(RoleCount.objects.filter(disease=disease).values("role", "is_demo", "count"))
+        cache.set(counts_cache_key(disease.pk), rows, COUNTS_SECONDS)
     by_role = dict.fromkeys(Role.values, 0)
     demo = 0
-    for row in RoleCount.objects.filter(disease=disease).values("role", "is_demo", "count"):
+    for row in rows:
         by_role[row["role"]] += row["count"]
         if row["is_demo"]:
             demo += row["count"]

@@ -2,16 +2,27 @@
 
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, RoleCount
+from raremap.communities.selectors import counts_cache_key
+
+
+def _counts_changed(disease_ids: Iterable[int]) -> None:
+    """Forget the cached counts of these communities now and again once the change is
+    committed (a request in between may have cached the counts from before it)."""
+    keys = [counts_cache_key(disease_id) for disease_id in disease_ids]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def _count_add(*, disease_id: int, role: str, is_demo: bool, delta: int) -> None:
     """Change one count in the caller's transaction (row-level: parallel joins add up)."""
+    _counts_changed([disease_id])
     rows = RoleCount.objects.filter(disease_id=disease_id, role=role, is_demo=is_demo)
     if rows.update(count=F("count") + delta):
         return
@@ -66,6 +77,7 @@ def role_counts_recompute(*, disease_ids: Iterable[int]) -> int:
     """Count the active members of these communities afresh (after bulk changes: the demo
     seeder, deactivating an account). Returns how many count rows it wrote."""
     ids = list(disease_ids)
+    _counts_changed(ids)
     RoleCount.objects.filter(disease_id__in=ids).delete()
     rows = (
         Membership.objects.filter(disease_id__in=ids, user__is_active=True)

@@ -7,6 +7,7 @@ through raremap.moderation. Every list has a constant number of queries.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
 
@@ -39,13 +40,29 @@ class QuestionItem:
     standard: bool = True
 
 
+QUESTION_ROWS_SECONDS = 10 * 60
+
+
+def question_rows_cache_key(disease_id: int) -> str:
+    return f"questions:rows:{disease_id}"
+
+
 def question_list(disease: Disease) -> list[QuestionItem]:
-    """Every standard question of a disease (row or not) and its approved proposed ones."""
-    rows = {
-        q.slug: q
-        for q in Question.objects.filter(disease=disease, status=Status.PUBLISHED).only(
-            "slug", "text", "answer_count", "disease_id"
+    """Every standard question of a disease (row or not) and its approved proposed ones.
+
+    The rows are cached per disease; the question services forget them when a count or a
+    status changes."""
+    key = question_rows_cache_key(disease.pk)
+    cached = cache.get(key)
+    if cached is None:
+        cached = list(
+            Question.objects.filter(disease=disease, status=Status.PUBLISHED).values_list(
+                "slug", "text", "answer_count"
+            )
         )
+        cache.set(key, cached, QUESTION_ROWS_SECONDS)
+    rows = {
+        slug: Question(slug=slug, text=text, answer_count=count) for slug, text, count in cached
     }
     items = []
     for standard in STANDARD_QUESTIONS:

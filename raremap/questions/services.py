@@ -6,6 +6,7 @@ same transaction as the change they follow, so pages read them instead of counti
 """
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -31,14 +32,26 @@ from raremap.questions.models import (
     Status,
     Vote,
 )
+from raremap.questions.selectors import question_rows_cache_key
 from raremap.questions.standard import BY_SLUG
 
 TRUSTED_MEMBER_LINKS = 10
 
 
 def _touch(question_id: int, **changes: object) -> None:
-    """Record that the question page changed (its cached parts are keyed by changed_at)."""
+    """Record that the question page changed (its cached parts are keyed by changed_at); with
+    a count or status change, the disease's cached list of questions is forgotten too."""
     Question.objects.filter(pk=question_id).update(changed_at=timezone.now(), **changes)
+    if changes:
+        disease_id = Question.objects.filter(pk=question_id).values_list("disease_id").get()[0]
+        _questions_changed(disease_id)
+
+
+def _questions_changed(disease_id: int) -> None:
+    """Forget a disease's cached question rows now and once the change is committed."""
+    key = question_rows_cache_key(disease_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def question_ensure(*, disease: Disease, slug: str) -> Question:
@@ -212,6 +225,7 @@ def question_set_status(*, question: Question, status: str) -> Question:
     was_pending = question.status == Status.PENDING
     question.status = status
     question.save(update_fields=["status"])
+    _touch(question.pk, status=status)
     if question.author_id and (was_pending or status == Status.PUBLISHED):
         reputation_recompute(user=question.author)
     return question

@@ -391,3 +391,16 @@ def test_cached_parts_follow_every_change(
 
     services.answer_set_status(answer=answer, status=Status.HIDDEN)
     assert "2E7F" not in client.get(BEST, headers={"Cookie": "messages=x"}).content.decode()
+
+
+def test_disease_page_counts_follow_new_answers_and_members(client: Client, best: Question) -> None:
+    """The question rows and member counts are cached per disease and forgotten on change."""
+    assert "1 answer" not in text_of(client.get(DFSP, headers={"Cookie": "messages=x"}))
+
+    _answers(best, 1)
+
+    page = text_of(client.get(DFSP, headers={"Cookie": "messages=x"}))
+    assert (
+        "What are the best treatments for Dermatofibrosarcoma protuberans (DFSP)? 1 answer" in page
+    )
+    assert "1 member" in page
