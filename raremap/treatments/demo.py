@@ -349,7 +349,7 @@ def seed_demo_treatments(*, stdout: Writer | None = None) -> dict[str, int]:
     # Always: reports of removed demo members went without the ranking being told.
     rankings = _recompute(sorted(d.pk for d in diseases.values()))
     counts["rankings"] = rankings or 0
-    if stdout is not None:
+    if stdout is not None and demo_members >= MIN_MEMBERS:  # below: silent, like the questions
         if counts["reports"]:
             stdout.write(
                 f"Demo treatments: {counts['reports']:,} reports of {counts['pairs']} treatments "
