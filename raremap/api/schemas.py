@@ -245,3 +245,126 @@ class ReportIn(Schema):
 
 class ReportOut(Schema):
     received: bool
+
+
+# --- treatments -----------------------------------------------------------------------------
+
+TREATMENTS_MAX_LIMIT = 100
+TREATMENT_QUERY_MAX_LENGTH = 100
+MENTION_ANSWER_IDS = 20  # answer ids listed per treatment (the newest); the count is complete
+
+# treatments.TreatmentKind and TreatmentName.Kind values, spelt out for the OpenAPI document (a
+# test keeps them in step).
+TreatmentKindKey = Literal["drug", "procedure", "therapy", "supplement", "lifestyle"]
+TreatmentNameKind = Literal["generic", "brand", "synonym"]
+
+
+class TreatmentSearchParams(Schema):
+    q: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=TREATMENT_QUERY_MAX_LENGTH)
+    ] = Field("", description="The start of a name, brand name or synonym; empty lists all.")
+    limit: int = Field(20, ge=1, le=SEARCH_MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=SEARCH_MAX_OFFSET)
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=TREATMENTS_MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=SEARCH_MAX_OFFSET)
+
+
+class TreatmentRefOut(Schema):
+    slug: str
+    name: str = Field(description="The generic name for medicines.")
+    kind: TreatmentKindKey
+
+
+class TreatmentHitOut(TreatmentRefOut):
+    matched_name: str | None = Field(
+        description="The brand name or synonym that matched, if not the name."
+    )
+
+
+class TreatmentSearchOut(Schema):
+    query: str
+    total: int
+    limit: int
+    offset: int
+    next: str | None = Field(description="The next page, or null on the last one.")
+    results: list[TreatmentHitOut] = Field(description="Names that start with the query first.")
+
+
+class TreatmentNameOut(Schema):
+    name: str
+    kind: TreatmentNameKind
+
+
+class TreatmentIdsOut(Schema):
+    drugbank: str | None = Field(description='DrugBank accession, "DB00619".')
+    mesh: str | None = Field(description='MeSH unique id, "D000068877".')
+    medlineplus: str | None = Field(description='MedlinePlus drug page id, "a606018".')
+
+
+class TreatmentMentionsOut(Schema):
+    answers: int = Field(
+        description="Published community answers that mention it (not counting 'did not try')."
+    )
+
+
+class TreatmentOut(TreatmentRefOut):
+    source: str = Field(description='Where the entry comes from: the drug vocabulary, "curated"…')
+    ids: TreatmentIdsOut
+    names: list[TreatmentNameOut] = Field(description="Every name it is known by.")
+    mentions: TreatmentMentionsOut
+
+
+class RankingStatisticsOut(Schema):
+    reports: int
+    mean: float = Field(description="Mean effectiveness, 1 (no effect) to 5 (very effective).")
+    score: float = Field(description="The ordering score: never a raw mean.")
+    lower: float = Field(description="The interval shown, on the 1–5 scale.")
+    upper: float
+    effectiveness_counts: dict[str, int] = Field(description='Reports per score, "1" to "5".')
+    burden_mean: float = Field(description="Mean side-effect burden, 1 (none) to 5.")
+    by_reporter: dict[str, int] = Field(
+        description='Reports by who they are about: "self", "relative", "care".'
+    )
+    computed_at: datetime
+
+
+class RankingItemOut(Schema):
+    rank: int | None = Field(description="1 is the best score; null without statistics.")
+    treatment: TreatmentRefOut
+    statistics: RankingStatisticsOut | None = Field(
+        description="Null when fewer than min_reports members reported it: nothing is shown."
+    )
+
+
+class RankingListOut(Schema):
+    disease: str = Field(description="The disease's slug.")
+    min_reports: int = Field(description="Reports needed before a treatment's numbers show.")
+    notice: str = Field(description="Patient reports, not trial evidence.")
+    total: int = Field(description="Treatments reported for the disease.")
+    ranked: int = Field(description="Of which with enough reports to show statistics.")
+    limit: int
+    offset: int
+    next: str | None = Field(description="The next page, or null on the last one.")
+    results: list[RankingItemOut] = Field(
+        description="Treatments with statistics, best score first, then the others by name."
+    )
+
+
+class MentionItemOut(Schema):
+    treatment: TreatmentRefOut
+    answers: int = Field(description="Published answers about this disease that mention it.")
+    answer_ids: list[int] = Field(
+        description=f"The newest of those answers, at most {MENTION_ANSWER_IDS}."
+    )
+
+
+class MentionListOut(Schema):
+    disease: str = Field(description="The disease's slug.")
+    total: int = Field(description="Treatments mentioned.")
+    limit: int
+    offset: int
+    next: str | None = Field(description="The next page, or null on the last one.")
+    results: list[MentionItemOut] = Field(description="Most mentioned first.")

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from raremap.communities.demo import CHUNK, MAX_MEMBERS, demo_seed
 from raremap.questions.demo import MIN_MEMBERS, seed_demo_questions
+from raremap.treatments.demo import seed_demo_treatments
 
 DEFAULT_MEMBERS = 300
 
@@ -12,7 +13,8 @@ class Command(BaseCommand):
         "no usable password). Deterministic and idempotent: does nothing when the demo set of "
         "that size exists; another size adds or removes demo members. Real members are never "
         f"touched. With at least {MIN_MEMBERS} members it also writes demo answers, votes and "
-        "editor overviews for a few diseases (DFSP among them)."
+        "editor overviews, and treatment reports (with their rankings), for a few diseases (DFSP "
+        "among them)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,3 +46,4 @@ class Command(BaseCommand):
                 f"in {result.seconds:.1f} s ({result.members_per_second:,.0f} members/s)."
             )
         seed_demo_questions(stdout=self.stdout)
+        seed_demo_treatments(stdout=self.stdout)
