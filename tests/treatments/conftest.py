@@ -1,0 +1,76 @@
+"""The treatment vocabulary for tests: our curated list with a few real drugs.
+
+The full import (20,000 drugs, ~100,000 names) takes a few seconds; one test runs it
+(test_vocabulary.py). Everything else imports the curated list and the drugs below, taken
+from the installed drug-named-entity-recognition, into each test's own transaction: fast, and
+untouched by the flush of a transactional test elsewhere.
+"""
+
+from functools import cache
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from raremap.accounts.models import User
+from raremap.catalog.models import Disease
+from raremap.questions.models import Question
+from raremap.questions.services import question_ensure
+from raremap.treatments.vocabulary import (
+    Entry,
+    ImportResult,
+    normalize_name,
+    package_entries,
+    vocabulary_entries,
+    vocabulary_import,
+)
+from tests.factories import UserFactory
+
+# By normalised generic name: the drugs the tests need (brands, clashes with curated names,
+# stoplisted words, short codes, everyday phrases).
+TEST_DRUGS = {
+    "imatinib",  # brand Gleevec
+    "imatinib mesylate",  # brand Glivec: a treatment of its own in the package
+    "ergocalciferol",  # also called "vitamin d": the curated Vitamin D wins
+    "iron",  # taken over by the curated Iron (a supplement)
+    "omega 3 fatty acids",  # taken over by the curated Omega-3
+    "acetaminophen",  # brands Tylenol, Panadol; also paracetamol
+    "aspirin",
+    "nintedanib",  # brand Ofev: four letters, matched only with a capital
+    "metformin",
+    "water",  # stoplisted
+    "oxygen",  # stoplisted
+    "naphazoline",  # brands "all clear", "clear eyes": everyday phrases
+    "proto oncogene proteins c sis",  # "PDGFB": a gene, stoplisted
+    "fluorouracil",  # "5-FU"
+}
+
+
+@cache
+def sample_drugs() -> tuple[Entry, ...]:
+    return tuple(e for e in package_entries() if normalize_name(e.name) in TEST_DRUGS)
+
+
+@pytest.fixture
+def vocabulary(db: None) -> ImportResult:
+    """The curated list and TEST_DRUGS, imported."""
+    return vocabulary_import(entries=vocabulary_entries(drugs=sample_drugs()))
+
+
+@pytest.fixture
+def moderator(db: None) -> User:
+    user = UserFactory(email="mod@example.org", display_name="Calm Lynx")
+    Group.objects.get(name="Moderators").user_set.add(user)
+    return user
+
+
+@pytest.fixture
+def moderator_client(moderator: User) -> Client:
+    client = Client()
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
+def question(dfsp: Disease) -> Question:
+    return question_ensure(disease=dfsp, slug="best-treatments")
