@@ -134,13 +134,17 @@ def _clean_body(user: User, body: str) -> tuple[str, str]:
     return body, html
 
 
-def _digest_soon(question: Question) -> None:
-    """Recompute the "what members say" digest in the background once this change is
-    committed (the worker must see it); a digest already newer than the request is kept."""
+def _answer_changed(answer: Answer) -> None:
+    """Background work once this change is committed (the worker must see it): recompute the
+    question's "what members say" digest (a digest already newer than the request is kept)
+    and the treatments the answer mentions (raremap.treatments, which builds on answers)."""
     from raremap.questions.tasks import digest_refresh
+    from raremap.treatments.tasks import mentions_refresh_task
 
     requested = timezone.now().isoformat()
-    transaction.on_commit(lambda: digest_refresh.enqueue(question.pk, requested))
+    question_id, answer_id = answer.question_id, answer.pk
+    transaction.on_commit(lambda: digest_refresh.enqueue(question_id, requested))
+    transaction.on_commit(lambda: mentions_refresh_task.enqueue(answer_id))
 
 
 @transaction.atomic
@@ -167,7 +171,7 @@ def answer_create(*, user: User, question: Question, body: str) -> Answer:
         ignore_conflicts=True,
     )
     Follow.objects.get_or_create(user=user, question=question)
-    _digest_soon(question)
+    _answer_changed(answer)
     return answer
 
 
@@ -186,7 +190,7 @@ def answer_update(*, answer: Answer, body: str) -> Answer:
     answer.body, answer.body_html, answer.edited_at = body, html, timezone.now()
     answer.save(update_fields=["body", "body_html", "edited_at"])
     _touch(answer.question_id)
-    _digest_soon(answer.question)
+    _answer_changed(answer)
     return answer
 
 
@@ -214,7 +218,7 @@ def answer_set_status(*, answer: Answer, status: str) -> Answer:
         delta = 1 if is_published else -1
         _touch(answer.question_id, answer_count=F("answer_count") + delta)
         reputation_recompute(user=answer.author)
-        _digest_soon(answer.question)
+        _answer_changed(answer)
     return answer
 
 

@@ -229,3 +229,20 @@ def test_the_extract_mentions_command(
 
     assert out.getvalue().startswith("1 answers, 2 mentions in ")
     assert TreatmentMention.objects.count() == 2
+
+
+def test_a_committed_answer_is_scanned_for_treatments_in_the_background(
+    question: Question, member: User, vocabulary, django_capture_on_commit_callbacks
+) -> None:
+    """answer_create asks for the scan once its transaction commits (django-tasks)."""
+    MembershipFactory(user=member, disease=question.disease)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        answer = services.answer_create(
+            user=member, question=question, body="I took Gleevec for a year, then had Mohs surgery."
+        )
+
+    # After the commit: the disease's cached questions are forgotten, the digest and the
+    # mentions are enqueued (run at once by the test settings' immediate backend).
+    assert len(callbacks) == 3
+    found = TreatmentMention.objects.filter(answer=answer).values_list("treatment__slug", flat=True)
+    assert set(found) == {"imatinib", "mohs-micrographic-surgery"}
