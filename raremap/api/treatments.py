@@ -48,8 +48,10 @@ from raremap.api.schemas import (
 from raremap.catalog.models import Disease
 from raremap.catalog.selectors import disease_get
 from raremap.questions.models import Status
-from raremap.treatments.export import min_reports, shown_filter, statistics
+from raremap.treatments.export import min_reports, statistics
 from raremap.treatments.models import Treatment, TreatmentMention, TreatmentName, TreatmentRanking
+from raremap.treatments.selectors import shown_filter
+from raremap.treatments.vocabulary import normalize_name
 
 router = Router(tags=["treatments"])
 
@@ -65,11 +67,6 @@ def _next(request: HttpRequest, total: int, limit: int, offset: int, **extra: st
 
 def _ref(treatment: Treatment) -> dict[str, str]:
     return {"slug": treatment.slug, "name": treatment.name, "kind": treatment.kind}
-
-
-def normalized(text: str) -> str:
-    """A query as TreatmentName.normalized is matched: case-folded, spaces collapsed."""
-    return " ".join(text.casefold().split())
 
 
 def notice() -> str:
@@ -96,7 +93,7 @@ def treatment_list(request: HttpRequest, params: Query[TreatmentSearchParams]) -
     treatments = Treatment.objects.filter(status=APPROVED)
     query = params.q
     if query:
-        prefix = normalized(query)
+        prefix = normalize_name(query)
         names = TreatmentName.objects.filter(normalized__startswith=prefix)
         treatments = treatments.filter(
             Q(name__istartswith=prefix) | Exists(names.filter(treatment=OuterRef("pk")))

@@ -19,6 +19,7 @@ from django.utils.html import escape
 from django.utils.translation import get_language, gettext, override
 
 from raremap.accounts.models import User
+from raremap.catalog.models import Disease
 from raremap.communities.selectors import membership_role_counts
 from raremap.questions import selectors
 from raremap.questions.models import Question
@@ -50,9 +51,13 @@ def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
         disease = question.disease
         overview = selectors.overview_current(question)
         counts = membership_role_counts(disease)
+        standard = question.standard
         context = {
             "question": question,
             "disease": disease,
+            "ranking_html": _ranking_html(disease)
+            if standard and standard.data == "treatments"
+            else "",
             "overview": overview,
             "digest": selectors.digest_list(question),
             "symptoms_html": symptoms_html,
@@ -66,6 +71,14 @@ def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
         )
         django_cache.set(key, part, PART_SECONDS)
     return part
+
+
+def _ranking_html(disease: Disease) -> str:
+    """The treatment ranking members' reports give (raremap.treatments builds on questions;
+    imported here, when asked, to keep that direction)."""
+    from raremap.treatments.selectors import ranking_section_html
+
+    return ranking_section_html(disease)
 
 
 def personalise_part(

@@ -305,12 +305,10 @@ def _plan(
     return reports
 
 
-def _recompute(disease_ids: list[int]) -> int | None:
-    """Recompute the demo diseases' rankings; None when the ranking module is not there."""
-    try:
-        from raremap.treatments.ranking import rankings_recompute
-    except ImportError:
-        return None
+def _recompute(disease_ids: list[int]) -> int:
+    """Recompute the demo diseases' rankings; returns how many ranking rows it wrote."""
+    from raremap.treatments.ranking import rankings_recompute
+
     return rankings_recompute(disease_ids=disease_ids)
 
 
@@ -348,18 +346,14 @@ def seed_demo_treatments(*, stdout: Writer | None = None) -> dict[str, int]:
             counts["memberships"] += authors.joined
     # Always: reports of removed demo members went without the ranking being told.
     rankings = _recompute(sorted(d.pk for d in diseases.values()))
-    counts["rankings"] = rankings or 0
+    counts["rankings"] = rankings
     if stdout is not None and demo_members >= MIN_MEMBERS:  # below: silent, like the questions
         if counts["reports"]:
             stdout.write(
                 f"Demo treatments: {counts['reports']:,} reports of {counts['pairs']} treatments "
                 f"for {len(diseases)} diseases ({counts['memberships']:,} memberships and "
-                f"{counts['treatments']} treatments added); "
-                + (
-                    f"{rankings:,} ranking rows recomputed.\n"
-                    if rankings is not None
-                    else "rankings not computed (no raremap.treatments.ranking).\n"
-                )
+                f"{counts['treatments']} treatments added); {rankings:,} ranking rows "
+                "recomputed.\n"
             )
         else:
             stdout.write("Demo treatment reports are current.\n")

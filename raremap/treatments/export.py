@@ -19,12 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from raremap.catalog.models import Disease
 from raremap.treatments.models import Treatment, TreatmentRanking, TreatmentReport
+from raremap.treatments.selectors import shown_filter
 
 # The aggregates are published under this licence (a constant: an operator who wants another
 # changes it here and in docs/treatments-open-data.md).
@@ -69,16 +70,6 @@ def min_reports() -> int:
     return settings.TREATMENT_MIN_REPORTS
 
 
-def statistics_shown(reports: int) -> bool:
-    """The min-count rule: a ranking's numbers are published only from this many reports on."""
-    return reports >= settings.TREATMENT_MIN_REPORTS
-
-
-def shown_filter() -> Q:
-    """The min-count rule as a filter on TreatmentRanking (the same test as statistics_shown)."""
-    return Q(reports__gte=settings.TREATMENT_MIN_REPORTS)
-
-
 def ranking_public_list(*, disease: Disease | None = None) -> QuerySet[TreatmentRanking]:
     """The rankings whose statistics may be published (approved treatments, enough reports),
     with their treatment and disease; one disease's best first, diseases in id order."""
@@ -106,7 +97,7 @@ def effectiveness_count(counts: Mapping[str, int] | list[int], score: int) -> in
 
 
 def statistics(ranking: TreatmentRanking) -> dict[str, Any]:
-    """A ranking's published numbers (call only when statistics_shown(ranking.reports))."""
+    """A ranking's published numbers (call only when ranking_shown(ranking.reports))."""
     by_reporter = ranking.by_reporter or {}
     return {
         "reports": ranking.reports,

@@ -341,8 +341,8 @@ def test_question_page_queries_do_not_grow_with_answers(
     cache.clear()
 
     # Cold: the catalog part of the disease (5), then as below (8), plus the overview part
-    # (overview, counts, questions; no digest yet) and the answers.
-    with django_assert_num_queries(17):
+    # (overview, counts, questions, the treatment ranking; no digest yet) and the answers.
+    with django_assert_num_queries(18):
         member_client.get(BEST)
     # Warm (the rendered parts are cached until the question changes): session, member,
     # question, membership, moderator check, my votes, follow, unread notifications.
@@ -358,8 +358,9 @@ def test_anonymous_question_page_queries_do_not_grow_with_answers(
     _answers(best, count)
     cache.clear()
 
-    # the catalog part (5); question, overview, counts, questions, answers (no digest yet)
-    with django_assert_num_queries(10):
+    # the catalog part (5); question, overview, counts, questions, treatment ranking, answers
+    # (no digest yet)
+    with django_assert_num_queries(11):
         client.get(BEST, headers={"Cookie": "messages=x"})  # no full-page cache
     with django_assert_num_queries(1):  # the question's version: the rest is cached
         client.get(BEST, headers={"Cookie": "messages=x"})

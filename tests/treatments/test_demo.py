@@ -148,10 +148,17 @@ def test_same_demo_community_gives_the_same_reports() -> None:
 def test_second_run_adds_nothing() -> None:
     _seed()
     reports, memberships = _reports(), Membership.objects.count()
+    rankings = list(TreatmentRanking.objects.order_by("pk").values("disease", "treatment", "score"))
 
     counts = seed_demo_treatments()
 
-    assert counts == dict.fromkeys(counts, 0)
+    # The rankings are always recomputed (members may have gone): to the same rows.
+    assert counts == {"reports": 0, "pairs": 0, "treatments": 0, "memberships": 0, "rankings": 18}
+    assert list(
+        TreatmentRanking.objects.order_by("disease", "treatment").values(
+            "disease", "treatment", "score"
+        )
+    ) == sorted(rankings, key=lambda r: (r["disease"], r["treatment"]))
     assert _reports() == reports
     assert Membership.objects.count() == memberships
 
