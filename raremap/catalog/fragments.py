@@ -1,7 +1,6 @@
 """Rendered catalog fragments: the parts of disease and question pages that only an import
 changes, rendered once per import and language and kept in the cache."""
 
-import copy
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -38,8 +37,10 @@ def disease_part(slug: str) -> CatalogPart:
             "bands": selectors.disease_phenotype_bands(disease),
             "sources": {s.key: s for s in selectors.catalog_source_list()},
         }
-        plain = copy.copy(disease)
-        plain._prefetched_objects_cache = {}
+        # Without its prefetched names and codes: the page needs only the row.
+        plain = Disease(
+            **{f.attname: getattr(disease, f.attname) for f in Disease._meta.concrete_fields}
+        )
         part = CatalogPart(
             disease=plain,
             header_html=render_to_string("catalog/_disease_header.html", context),

@@ -101,7 +101,13 @@ def environment(**options: Any) -> Environment:
     options.pop("autoescape", None)
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, translation.ngettext, newstyle=True
+        gettext,
+        translation.ngettext,
+        newstyle=True,
+        # One English word with two meanings ("Reports": treatment reports, reports to
+        # moderators) gets a context, so each has its own translation.
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
     )
     env.globals.update(
         url=url,
