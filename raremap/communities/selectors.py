@@ -1,6 +1,9 @@
 """Community reads: memberships and member counts."""
 
+from functools import lru_cache
+
 from django.core.cache import cache
+from django.utils.translation import get_language, override
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
@@ -14,6 +17,12 @@ def membership_get(user: User, disease: Disease) -> Membership | None:
 
 
 COUNTS_SECONDS = 10 * 60
+
+
+@lru_cache(maxsize=16)
+def _role_labels(language: str) -> tuple[tuple[str, str], ...]:
+    with override(language):
+        return tuple((role, str(Role(role).label)) for role in Role.values)
 
 
 def counts_cache_key(disease_id: int) -> str:
@@ -40,8 +49,8 @@ def membership_role_counts(disease: Disease) -> dict:
         "total": sum(by_role.values()),
         "demo": demo,
         "roles": [
-            {"role": role, "label": str(Role(role).label), "count": by_role[role]}
-            for role in Role.values
+            {"role": role, "label": label, "count": by_role[role]}
+            for role, label in _role_labels(get_language())
         ],
     }
 

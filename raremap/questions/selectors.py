@@ -6,10 +6,12 @@ through raremap.moderation. Every list has a constant number of queries.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.http import Http404
+from django.utils.translation import get_language, override
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
@@ -43,6 +45,16 @@ class QuestionItem:
 QUESTION_ROWS_SECONDS = 10 * 60
 
 
+@lru_cache(maxsize=4096)
+def _standard_titles(language: str, disease_title: str) -> tuple[tuple[str, str, str, bool], ...]:
+    """The standard questions of one disease in one language: (slug, title, label, top).
+    Remembered: every disease page and question page lists them."""
+    with override(language):
+        return tuple(
+            (q.slug, q.title_for(disease_title), str(q.label), q.top) for q in STANDARD_QUESTIONS
+        )
+
+
 def question_rows_cache_key(disease_id: int) -> str:
     return f"questions:rows:{disease_id}"
 
@@ -61,30 +73,16 @@ def question_list(disease: Disease) -> list[QuestionItem]:
             )
         )
         cache.set(key, cached, QUESTION_ROWS_SECONDS)
-    rows = {
-        slug: Question(slug=slug, text=text, answer_count=count) for slug, text, count in cached
-    }
-    items = []
-    for standard in STANDARD_QUESTIONS:
-        row = rows.pop(standard.slug, None)
+    counts = {slug: count for slug, text, count in cached if not text}
+    items = [
+        QuestionItem(slug=slug, title=title, label=label, answer_count=counts.get(slug, 0), top=top)
+        for slug, title, label, top in _standard_titles(get_language(), disease.title)
+    ]
+    proposed = sorted((row for row in cached if row[1]), key=lambda row: (-row[2], row[1]))
+    for slug, text, count in proposed:
         items.append(
             QuestionItem(
-                slug=standard.slug,
-                title=standard.title_for(disease.title),
-                label=str(standard.label),
-                answer_count=row.answer_count if row else 0,
-                top=standard.top,
-            )
-        )
-    for row in sorted(rows.values(), key=lambda q: (-q.answer_count, q.text)):
-        items.append(
-            QuestionItem(
-                slug=row.slug,
-                title=row.text,
-                label=row.text,
-                answer_count=row.answer_count,
-                top=False,
-                standard=False,
+                slug=slug, title=text, label=text, answer_count=count, top=False, standard=False
             )
         )
     return items
