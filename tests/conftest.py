@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -98,3 +99,26 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock(WINDOW_START + 100)
     monkeypatch.setattr("raremap.core.throttle.time", fake)
     return fake
+
+
+@pytest.fixture
+def moderator(db: None) -> User:
+    """A member of the Moderators group (created by a migration)."""
+    user = UserFactory(email="mod@example.org", display_name="Calm Lynx")
+    Group.objects.get(name="Moderators").user_set.add(user)
+    return user
+
+
+@pytest.fixture
+def moderator_client(moderator: User) -> Client:
+    client = Client()
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
+def question(dfsp):  # type: ignore[no-untyped-def]
+    """DFSP's best-treatments question, with its row."""
+    from raremap.questions.services import question_ensure
+
+    return question_ensure(disease=dfsp, slug="best-treatments")

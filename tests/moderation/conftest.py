@@ -1,36 +1,14 @@
 """Questions, answers, a moderator and their clients for the moderation tests."""
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.questions.models import Answer, Question
-from raremap.questions.services import answer_create, question_ensure, question_propose
-from tests.factories import UserFactory
+from raremap.questions.services import answer_create, question_propose
 
 ANSWER_BODY = "Mohs surgery **worked** for me."
 ANSWER_HTML = "<p>Mohs surgery <strong>worked</strong> for me.</p>"
-
-
-@pytest.fixture
-def moderator(db: None) -> User:
-    user = UserFactory(email="mod@example.org", display_name="Calm Lynx")
-    Group.objects.get(name="Moderators").user_set.add(user)
-    return user
-
-
-@pytest.fixture
-def moderator_client(moderator: User) -> Client:
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
-def question(dfsp: Disease) -> Question:
-    return question_ensure(disease=dfsp, slug="best-treatments")
 
 
 @pytest.fixture

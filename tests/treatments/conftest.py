@@ -9,13 +9,7 @@ untouched by the flush of a transactional test elsewhere.
 from functools import cache
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
 
-from raremap.accounts.models import User
-from raremap.catalog.models import Disease
-from raremap.questions.models import Question
-from raremap.questions.services import question_ensure
 from raremap.treatments.vocabulary import (
     Entry,
     ImportResult,
@@ -24,7 +18,6 @@ from raremap.treatments.vocabulary import (
     vocabulary_entries,
     vocabulary_import,
 )
-from tests.factories import UserFactory
 
 # By normalised generic name: the drugs the tests need (brands, clashes with curated names,
 # stoplisted words, short codes, everyday phrases).
@@ -55,22 +48,3 @@ def sample_drugs() -> tuple[Entry, ...]:
 def vocabulary(db: None) -> ImportResult:
     """The curated list and TEST_DRUGS, imported."""
     return vocabulary_import(entries=vocabulary_entries(drugs=sample_drugs()))
-
-
-@pytest.fixture
-def moderator(db: None) -> User:
-    user = UserFactory(email="mod@example.org", display_name="Calm Lynx")
-    Group.objects.get(name="Moderators").user_set.add(user)
-    return user
-
-
-@pytest.fixture
-def moderator_client(moderator: User) -> Client:
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
-def question(dfsp: Disease) -> Question:
-    return question_ensure(disease=dfsp, slug="best-treatments")
