@@ -12,6 +12,7 @@ from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
 from raremap.communities.selectors import (
+    _role_labels,
     membership_get,
     membership_list_for_user,
     membership_role_counts,
@@ -59,11 +60,13 @@ def spanish_caregiver() -> Iterator[None]:
     catalog = trans_real.translation("es")._catalog._catalogs[0]
     before = catalog.get("Caregiver")
     catalog["Caregiver"] = "Cuidador o cuidadora"
+    _role_labels.cache_clear()  # labels are remembered per language and process
     yield
     if before is None:
         del catalog["Caregiver"]
     else:
         catalog["Caregiver"] = before
+    _role_labels.cache_clear()
 
 
 @pytest.mark.usefixtures("spanish_caregiver")
