@@ -120,3 +120,15 @@ def test_question_page_works_without_javascript_and_is_accessible(
     page.goto(site_server + "/d/dermatofibrosarcoma-protuberans/q/symptoms/")
     assert axe_violations(page) == []
     context.close()
+
+
+def test_a_form_with_errors_has_no_accessibility_violations(site_server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(bypass_csp=True)  # only to inject axe
+    page = context.new_page()
+    page.goto(site_server + "/accounts/signup/")
+    page.fill("#id_email", "not-an-address")
+    page.locator("main form button[type=submit]").click()
+    page.locator('[role="alert"]').first.wait_for()
+
+    assert axe_violations(page) == []
+    context.close()
