@@ -272,6 +272,34 @@ def wrk(url: str, seconds: int, connections: int, cookie: str = "") -> dict[str,
     }
 
 
+def measure_url(
+    processes: Processes,
+    name: str,
+    url: str,
+    size: int,
+    seconds: int,
+    connections: int,
+    cookie: str = "",
+) -> dict[str, Any]:
+    """One scenario: a 2 s warm-up (caches, connections), then wrk, with the CPU that other
+    processes on the machine took meanwhile (other work skews a run)."""
+    wrk(url, 2, connections, cookie)
+    processes.check()
+    result: dict[str, Any] = {"scenario": name, "url": url, "cookie": cookie, "bytes": size}
+    ours = processes.groups() | {os.getpgid(0)}
+    before = _cpu_ticks_of_others(ours)
+    result |= wrk(url, seconds, connections, cookie)
+    after = _cpu_ticks_of_others(ours)
+    used = {key: n - before.get(key, 0) for key, n in after.items()}
+    per_second = os.sysconf("SC_CLK_TCK") * seconds
+    result["other_cores"] = round(sum(used.values()) / per_second, 2)
+    busiest = sorted(used.items(), key=lambda item: -item[1])[:3]
+    result["other_busiest"] = {
+        f"{process} ({pid})": round(n / per_second, 2) for (pid, process), n in busiest if n
+    }
+    return result
+
+
 def search_latency(env: dict[str, str], passes: int = 3) -> dict[str, Any]:
     """disease_search over the full catalog, in this process: p50/p99/max per query."""
     os.environ.update(env, DJANGO_SETTINGS_MODULE="raremap.settings")
@@ -378,21 +406,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             status, body, _headers = fetch(url, cookie)
             if status != 200:
                 raise RuntimeError(f"{url} answered {status}")
-            wrk(url, 2, args.connections, cookie)  # warm-up: caches, connections
-            processes.check()
-            result = {"scenario": name, "url": url, "cookie": cookie, "bytes": len(body)}
-            ours = processes.groups() | {os.getpgid(0)}
-            before = _cpu_ticks_of_others(ours)
-            result |= wrk(url, args.seconds, args.connections, cookie)
-            after = _cpu_ticks_of_others(ours)
-            # Other work on the machine skews a run: how many cores it took meanwhile.
-            used = {key: n - before.get(key, 0) for key, n in after.items()}
-            per_second = os.sysconf("SC_CLK_TCK") * args.seconds
-            result["other_cores"] = round(sum(used.values()) / per_second, 2)
-            busiest = sorted(used.items(), key=lambda item: -item[1])[:3]
-            result["other_busiest"] = {
-                f"{name} ({pid})": round(n / per_second, 2) for (pid, name), n in busiest if n
-            }
+            result = measure_url(
+                processes, name, url, len(body), args.seconds, args.connections, cookie
+            )
             results.append(result)
             print(f"  {name}: {result['rps']:,.0f} req/s", flush=True)
             if result["non_2xx"] or "timeout" in result["socket_errors"]:

@@ -46,12 +46,11 @@ from foundation import (
     OUT,
     ROOT,
     Processes,
-    _cpu_ticks_of_others,
     fetch,
     free_ports,
+    measure_url,
     raremap,
     wait_until_up,
-    wrk,
 )
 from questions import site_env
 
@@ -302,15 +301,7 @@ def http(args: argparse.Namespace, data: Path, env: dict[str, str]) -> tuple[lis
             if status != 200:
                 notes.append(f"{name}: {url} answered {status}, not measured.")
                 continue
-            wrk(url, 2, args.connections)
-            processes.check()
-            ours = processes.groups() | {os.getpgid(0)}
-            before = _cpu_ticks_of_others(ours)
-            result = {"scenario": name, "bytes": len(body)}
-            result |= wrk(url, args.seconds, args.connections)
-            after = _cpu_ticks_of_others(ours)
-            used = sum(n - before.get(key, 0) for key, n in after.items())
-            result["other_cores"] = round(used / (os.sysconf("SC_CLK_TCK") * args.seconds), 2)
+            result = measure_url(processes, name, url, len(body), args.seconds, args.connections)
             results.append(result)
             print(f"  {name}: {result['rps']:,.0f} req/s, p99 {result['p99_ms']} ms", flush=True)
             if result["non_2xx"] or result["socket_errors"]:

@@ -1,6 +1,5 @@
 """The treatment endpoints: /api/v1/treatments…, /api/v1/diseases/{slug}/treatments…"""
 
-from datetime import UTC, datetime
 from typing import get_args
 
 import pytest
@@ -15,13 +14,12 @@ from raremap.treatments.models import (
     TreatmentKind,
     TreatmentMention,
     TreatmentName,
-    TreatmentRanking,
 )
 from tests.factories import UserFactory
+from tests.treatments.helpers import ranking
 
 DFSP_TREATMENTS = "/api/v1/diseases/dermatofibrosarcoma-protuberans/treatments"
 DFSP_MENTIONS = f"{DFSP_TREATMENTS}/mentions"
-COMPUTED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 NOTICE = (
     "Patient reports, not trial evidence: who reports is self-selected and nothing is "
     "verified. Ask your care team before changing a treatment."
@@ -34,22 +32,6 @@ def treatment(slug: str, name: str, kind: str = "drug", **fields: object) -> Tre
         treatment=made, name=name, normalized=name.lower(), kind=TreatmentName.Kind.GENERIC
     )
     return made
-
-
-def ranking(disease: Disease, treatment: Treatment, reports: int, **fields: object) -> None:
-    values = {
-        "effectiveness_counts": {"1": 0, "2": 0, "3": 0, "4": 0, "5": reports},
-        "mean": 4.0,
-        "score": 3.5,
-        "lower": 3.25,
-        "upper": 4.5,
-        "burden_mean": 2.0,
-        "by_reporter": {"self": reports},
-        "countries": {"ES": reports},
-        "computed_at": COMPUTED,
-        **fields,
-    }
-    TreatmentRanking.objects.create(disease=disease, treatment=treatment, reports=reports, **values)
 
 
 @pytest.fixture

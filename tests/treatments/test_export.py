@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -11,13 +10,13 @@ from django.utils import timezone
 
 from raremap.catalog.models import Disease
 from raremap.treatments.export import COLUMNS, LICENCE, LICENCE_URL
-from raremap.treatments.models import Treatment, TreatmentRanking, TreatmentReport
+from raremap.treatments.models import Treatment, TreatmentReport
 from tests.factories import UserFactory
+from tests.treatments.helpers import ranking
 
 DFSP_CSV = "/d/dermatofibrosarcoma-protuberans/treatments/export.csv"
 DFSP_JSON = "/d/dermatofibrosarcoma-protuberans/treatments/export.json"
 ALL_CSV = "/treatments/export.csv"
-COMPUTED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 ABOUT_KEYS = [
     "title",
     "source",
@@ -36,22 +35,6 @@ ABOUT_KEYS = [
 
 def treatment(slug: str, name: str, kind: str = "drug", **fields: object) -> Treatment:
     return Treatment.objects.create(slug=slug, name=name, kind=kind, source="curated", **fields)
-
-
-def ranking(disease: Disease, treatment: Treatment, reports: int, **fields: object) -> None:
-    values = {
-        "effectiveness_counts": {"1": 0, "2": 0, "3": 0, "4": 0, "5": reports},
-        "mean": 4.0,
-        "score": 3.5,
-        "lower": 3.25,
-        "upper": 4.5,
-        "burden_mean": 2.0,
-        "by_reporter": {"self": reports},
-        "countries": {"IS": 1},
-        "computed_at": COMPUTED,
-        **fields,
-    }
-    TreatmentRanking.objects.create(disease=disease, treatment=treatment, reports=reports, **values)
 
 
 @pytest.fixture
