@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "raremap.communities",
     "raremap.questions",
     "raremap.treatments",
+    "raremap.atlas",
     "raremap.moderation",
     "raremap.api",
     "django_tasks",
@@ -303,3 +304,8 @@ NOTIFICATION_EMAILS = env_bool("NOTIFICATION_EMAILS", False)
 
 # Treatment evidence: statistics are shown only from this many reports on (pages, API, export).
 TREATMENT_MIN_REPORTS = env_int("TREATMENT_MIN_REPORTS", 5)
+
+# The map: a pin or a count is shown only where at least MAP_K opted-in members share the cell
+# (docs/map.md); a member may change their place once every MAP_PLACE_CHANGE_DAYS days.
+MAP_K = env_int("MAP_K", 5)
+MAP_PLACE_CHANGE_DAYS = env_int("MAP_PLACE_CHANGE_DAYS", 7)

