@@ -117,7 +117,7 @@ def test_one_place_change_a_week_but_sharing_less_any_time(trusted, dfsp, places
 
 
 @pytest.mark.parametrize(
-    "precision, message",
+    ("precision", "message"),
     [(Precision.REGION, "do not know the region of Madrid")],
 )
 def test_a_precision_the_gazetteer_cannot_give_is_refused(
@@ -175,7 +175,8 @@ def test_inactive_accounts_are_not_shown(dfsp, places, map_member, settings):
     services.map_publish(disease_id=dfsp.pk)
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.published_place is None and second.published_place is None
+    assert first.published_place is None
+    assert second.published_place is None
 
 
 def test_the_aggregate_is_cached_json_of_counts_only(
@@ -188,8 +189,10 @@ def test_the_aggregate_is_cached_json_of_counts_only(
     with CaptureQueriesContext(connection) as queries:
         body = selectors.aggregate_json(dfsp.pk)
     assert len(queries) == 0  # filled by the publisher when the change committed
-    assert b"Secret Name" not in body and b"Lyon" not in body
-    assert b'"total":2' in body and b'{"country":"FR","count":2}' in body
+    assert b"Secret Name" not in body
+    assert b"Lyon" not in body
+    assert b'"total":2' in body
+    assert b'{"country":"FR","count":2}' in body
     assert MapSnapshot.objects.get(disease=dfsp).version == 2
 
 
