@@ -10,7 +10,7 @@ so that a public read never asks for credentials.
 
 from ninja import Swagger
 
-from raremap.api import catalog, questions, treatments
+from raremap.api import atlas, catalog, questions, treatments
 from raremap.api.errors import RareMapAPI
 from raremap.core.decorators import cache_for_anonymous
 
@@ -18,7 +18,7 @@ api = RareMapAPI(
     title="RareMap API",
     version="1",
     description=(
-        "Disease catalog, communities, questions and treatments (and later maps). "
+        "Disease catalog, communities, questions, treatments and maps. "
         "URLs in answers are paths from the site root; blank values are null. "
         'Errors answer {"error": {"status", "code", "message", "details"?}}.'
     ),
@@ -34,3 +34,4 @@ api = RareMapAPI(
 api.add_router("/diseases", catalog.router)
 api.add_router("", questions.router)  # /diseases/{slug}/questions…, /answers…, /reports
 api.add_router("", treatments.router)  # /treatments…, /diseases/{slug}/treatments…
+api.add_router("", atlas.router)  # /diseases/{slug}/map…, /diseases/{slug}/people

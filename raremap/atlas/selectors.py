@@ -22,12 +22,16 @@ from raremap.atlas.generalise import OTHER
 from raremap.atlas.models import MapEntry, MapSnapshot, Place
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
+from raremap.core.throttle import Limit
 
 # Maps
 
 
 SNAPSHOT_SECONDS = 24 * 60 * 60
 PEOPLE_PER_PAGE = 20
+# People lists are what a scraper would page through: generous for a person, not for a bot
+# (pages and API share it).
+PEOPLE_PAGES = Limit("people-pages", 120, 60 * 60)
 
 
 def _snapshot_key(disease_id: int) -> str:

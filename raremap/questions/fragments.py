@@ -62,6 +62,7 @@ def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
             "digest": selectors.digest_list(question),
             "symptoms_html": symptoms_html,
             "counts": counts,
+            "on_map": _on_map(disease),
             "questions": selectors.question_list(disease),
         }
         part = QuestionPart(
@@ -79,6 +80,13 @@ def _ranking_html(disease: Disease) -> str:
     from raremap.treatments.selectors import ranking_section_html
 
     return ranking_section_html(disease)
+
+
+def _on_map(disease: Disease) -> int:
+    """How many members the disease's map shows (raremap.atlas builds on questions)."""
+    from raremap.atlas.selectors import snapshot_get
+
+    return snapshot_get(disease.pk)["total"]
 
 
 def personalise_part(

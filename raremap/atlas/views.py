@@ -1,0 +1,175 @@
+"""Map pages: the map of a disease, opting in and out, people in a place, the privacy page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from raremap.atlas import drawing, selectors, services
+from raremap.atlas.forms import MapJoinForm
+from raremap.atlas.models import Place, Precision
+from raremap.atlas.selectors import PEOPLE_PAGES
+from raremap.catalog.fragments import disease_part
+from raremap.communities.models import Role
+from raremap.communities.selectors import membership_get
+from raremap.core.decorators import cache_for_anonymous
+from raremap.core.throttle import Limit, throttled
+
+MAP_WRITES = Limit("map-write", 20, 60 * 60)
+
+
+@require_safe
+@cache_for_anonymous
+def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
+    """Anyone sees the published counts by country; members of the community also see the
+    published places (markers) and who is there."""
+    disease = disease_part(slug).disease
+    membership = membership_get(request.user, disease)
+    summary = selectors.map_summary(disease)
+    names = {code: name for code, name, _n in summary.countries}
+    counts = {code: n for code, _name, n in summary.countries}
+    country = request.GET.get("country", "").upper() if membership else ""
+    if country and country not in counts:
+        raise Http404
+    entry = selectors.map_entry_get(request.user, disease) if membership else None
+    context = {
+        "disease": disease,
+        "summary": summary,
+        "membership": membership,
+        "entry": entry,
+        "entry_label": selectors.place_label(entry.published_place)
+        if entry and entry.published_place
+        else "",
+        "countries": drawing.countries(counts, names, summary.k),
+        "viewbox": drawing.country_viewbox(country) if country else drawing.VIEWBOX,
+        "country": country,
+        "country_name": names.get(country, ""),
+        "markers": [],
+        "cells": [],
+        "buckets": [b * summary.k for b in drawing.BUCKETS],
+    }
+    if membership and country:
+        cells = selectors.map_cells(disease, country)
+        labels = {place.pk: selectors.place_label(place) for place, _n in cells}
+        people = reverse("atlas:people", args=[disease.slug]) + "?place={place}"
+        context["cells"] = [(place, labels[place.pk], n) for place, n in cells]
+        context["markers"] = drawing.place_markers(cells, labels, people)
+    elif membership:
+        here = reverse("atlas:map", args=[disease.slug]) + "?country={code}"
+        context["markers"] = drawing.country_markers(counts, names, here)
+    return render(request, "atlas/map.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@throttled(MAP_WRITES, methods=("POST",))
+def map_join(request: HttpRequest, slug: str) -> HttpResponse:
+    """Opt in to a disease's map (consent, place, precision), or change place or precision.
+    Without JavaScript, "Find" reloads the form with the places matching the search."""
+    disease = disease_part(slug).disease
+    membership = membership_get(request.user, disease)
+    if membership is None:
+        messages.error(request, _("Join the community before you put yourself on its map."))
+        return redirect("catalog:disease-detail", disease.slug)
+    entry = selectors.map_entry_get(request.user, disease)
+    data = request.POST if request.method == "POST" else None
+    form = MapJoinForm(data, needs_consent=entry is None, initial=_initial(entry))
+    finding = request.method == "POST" and "find" in request.POST
+    if request.method == "POST" and not finding and form.is_valid():
+        try:
+            entry = services.map_join(
+                user=request.user,
+                disease=disease,
+                place=form.cleaned_data["place"],
+                precision=int(form.cleaned_data["precision"]),
+                consent=form.cleaned_data.get("consent", True),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if entry.published_place is None:
+                messages.success(request, _("You are on the map. You will be shown once enough members near you have joined."))
+            else:
+                messages.success(request, _("You are on the map as %(place)s.") % {"place": selectors.place_label(entry.published_place)})
+            return redirect("atlas:map", disease.slug)
+    query = (request.POST.get("q") or "").strip() if request.method == "POST" else ""
+    context = {
+        "disease": disease,
+        "form": form,
+        "entry": entry,
+        "query": query,
+        "found": selectors.place_search(query) if query else [],
+        "consent_version": services.CONSENT_VERSION,
+        "k": selectors.snapshot_get(disease.pk)["k"],
+    }
+    return render(request, "atlas/join.html", context, status=400 if form.errors else 200)
+
+
+def _initial(entry: object) -> dict:
+    if entry is None:
+        return {"precision": Precision.CITY}
+    return {"place": entry.place, "precision": entry.place.kind}
+
+
+@login_required
+@require_POST
+@throttled(MAP_WRITES)
+def map_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    disease = disease_part(slug).disease
+    if services.map_withdraw(user=request.user, disease=disease):
+        messages.success(request, _("You are no longer on the map of %(name)s.") % {"name": disease.name})
+    return redirect("atlas:map", disease.slug)
+
+
+@login_required
+@require_safe
+@throttled(PEOPLE_PAGES, methods=("GET", "HEAD"))
+def people(request: HttpRequest, slug: str) -> HttpResponse:
+    """Members of the community shown in a place (or inside it), for members of the
+    community only; by published place, never by distance."""
+    disease = disease_part(slug).disease
+    if membership_get(request.user, disease) is None:
+        raise Http404
+    try:
+        place = get_object_or_404(Place, pk=int(request.GET.get("place", "")))
+    except ValueError as error:
+        raise Http404 from error
+    role = request.GET.get("role", "")
+    if role and role not in Role.values:
+        role = ""
+    page = selectors.people_page(disease, place, role=role or None, number=request.GET.get("page", 1))
+    context = {
+        "disease": disease,
+        "place": place,
+        "place_name": selectors.place_label(place),
+        "page": page,
+        "people": [
+            (entry, selectors.place_label(entry.published_place)) for entry in page.object_list
+        ],
+        "role": role,
+        "roles": Role.choices,
+    }
+    return render(request, "atlas/people.html", context)
+
+
+@login_required
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What others see of the member: on each map, in people lists, on their profile."""
+    entries = selectors.map_entries_for_user(request.user)
+    context = {
+        "entries": [
+            (
+                entry,
+                selectors.place_label(entry.place),
+                selectors.place_label(entry.published_place) if entry.published_place else "",
+            )
+            for entry in entries
+        ],
+        "k": selectors.snapshot_get(entries[0].disease_id)["k"] if entries else None,
+    }
+    return render(request, "atlas/privacy.html", context)
