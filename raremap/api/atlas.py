@@ -15,8 +15,8 @@ from raremap.api.auth import token_auth
 from raremap.api.decorators import public_read
 from raremap.api.schemas import ErrorOut
 from raremap.atlas import selectors
-from raremap.atlas.selectors import PEOPLE_PAGES
 from raremap.atlas.models import Place, Precision
+from raremap.atlas.selectors import PEOPLE_PAGES
 from raremap.catalog.models import Disease
 from raremap.catalog.selectors import disease_get
 from raremap.communities.models import Role

@@ -40,8 +40,13 @@ def shade(count: int, k: int) -> int:
 
 def countries(counts: dict[str, int], names: dict[str, str], k: int) -> list[Country]:
     return [
-        Country(code, names.get(code, shape.name), shape.path, counts.get(code, 0),
-                shade(counts.get(code, 0), k))
+        Country(
+            code,
+            names.get(code, shape.name),
+            shape.path,
+            counts.get(code, 0),
+            shade(counts.get(code, 0), k),
+        )
         for code, shape in world_shapes().items()
     ]
 
@@ -56,14 +61,22 @@ def country_markers(counts: dict[str, int], labels: dict[str, str], href: str) -
     shapes = world_shapes()
     largest = max(counts.values(), default=1)
     return [
-        Marker(shapes[code].label_x, shapes[code].label_y, radius(n, largest), n,
-               labels.get(code, code), href.format(code=code))
+        Marker(
+            shapes[code].label_x,
+            shapes[code].label_y,
+            radius(n, largest),
+            n,
+            labels.get(code, code),
+            href.format(code=code),
+        )
         for code, n in sorted(counts.items(), key=lambda row: (-row[1], row[0]))
         if code in shapes
     ][:MARKERS_MAX]
 
 
-def place_markers(cells: list[tuple[Place, int]], labels: dict[int, str], href: str) -> list[Marker]:
+def place_markers(
+    cells: list[tuple[Place, int]], labels: dict[int, str], href: str
+) -> list[Marker]:
     """One marker per published place of a country, at the place's centre. Places whose
     centres would coincide are nudged apart by a fixed step in a fixed order (by place id), so
     the picture is the same for every request."""
@@ -78,8 +91,16 @@ def place_markers(cells: list[tuple[Place, int]], labels: dict[int, str], href: 
             x += 1.5 * math.cos(step)
             y += 1.5 * math.sin(step)
         taken.add((round(x), round(y)))
-        markers.append(Marker(round(x, 1), round(y, 1), radius(n, largest), n,
-                              labels[place.pk], href.format(place=place.pk)))
+        markers.append(
+            Marker(
+                round(x, 1),
+                round(y, 1),
+                radius(n, largest),
+                n,
+                labels[place.pk],
+                href.format(place=place.pk),
+            )
+        )
     return sorted(markers, key=lambda m: -m.count)  # small markers drawn last, on top
 
 

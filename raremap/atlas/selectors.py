@@ -24,6 +24,51 @@ from raremap.catalog.models import Disease
 from raremap.communities.models import Role
 from raremap.core.throttle import Limit
 
+# Gazetteer (interim: the gazetteer branch brings the full versions)
+
+
+@lru_cache(maxsize=4096)
+def _country_name(code: str, language: str) -> str:
+    import gettext as gettext_module
+
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    name = getattr(country, "common_name", None) or country.name
+    try:
+        catalog = gettext_module.translation(
+            "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
+        )
+    except OSError:
+        return name
+    return catalog.gettext(name)
+
+
+def place_country_name(code: str) -> str:
+    return _country_name(code, get_language() or "en")
+
+
+def place_label(place: Place) -> str:
+    names = []
+    while place is not None:
+        names.append(place_country_name(place.code) if place.parent_id is None else place.name)
+        place = place.parent
+    return ", ".join(names)
+
+
+def place_search(query: str, *, limit: int = 10) -> list[Place]:
+    key = query.strip().lower()
+    if not key:
+        return []
+    return list(
+        Place.objects.filter(search_key__startswith=key)
+        .select_related("parent__parent")
+        .order_by("-population", "name")[:limit]
+    )
+
+
 # Maps
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("d/<slug:slug>/map/leave/", views.map_withdraw, name="map-withdraw"),
     path("d/<slug:slug>/people/", views.people, name="people"),
     path("accounts/privacy/", views.privacy, name="privacy"),
+    path("places/search/", views.place_search, name="place-search"),
 ]

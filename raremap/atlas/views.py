@@ -92,9 +92,19 @@ def map_join(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, error)
         else:
             if entry.published_place is None:
-                messages.success(request, _("You are on the map. You will be shown once enough members near you have joined."))
+                messages.success(
+                    request,
+                    _(
+                        "You are on the map. You will be shown once enough members "
+                        "near you have joined."
+                    ),
+                )
             else:
-                messages.success(request, _("You are on the map as %(place)s.") % {"place": selectors.place_label(entry.published_place)})
+                messages.success(
+                    request,
+                    _("You are on the map as %(place)s.")
+                    % {"place": selectors.place_label(entry.published_place)},
+                )
             return redirect("atlas:map", disease.slug)
     query = (request.POST.get("q") or "").strip() if request.method == "POST" else ""
     context = {
@@ -121,7 +131,9 @@ def _initial(entry: object) -> dict:
 def map_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     disease = disease_part(slug).disease
     if services.map_withdraw(user=request.user, disease=disease):
-        messages.success(request, _("You are no longer on the map of %(name)s.") % {"name": disease.name})
+        messages.success(
+            request, _("You are no longer on the map of %(name)s.") % {"name": disease.name}
+        )
     return redirect("atlas:map", disease.slug)
 
 
@@ -141,7 +153,9 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
     role = request.GET.get("role", "")
     if role and role not in Role.values:
         role = ""
-    page = selectors.people_page(disease, place, role=role or None, number=request.GET.get("page", 1))
+    page = selectors.people_page(
+        disease, place, role=role or None, number=request.GET.get("page", 1)
+    )
     context = {
         "disease": disease,
         "place": place,
@@ -173,3 +187,10 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "k": selectors.snapshot_get(entries[0].disease_id)["k"] if entries else None,
     }
     return render(request, "atlas/privacy.html", context)
+
+
+@require_safe
+def place_search(request: HttpRequest) -> HttpResponse:
+    """Places matching a search, as radio choices (interim: see the gazetteer branch)."""
+    places = selectors.place_search((request.GET.get("q") or "")[:100])
+    return render(request, "atlas/_place_choices.html", {"places": places, "field": "place"})

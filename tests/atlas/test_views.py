@@ -1,0 +1,151 @@
+"""The map pages as visitors and members use them."""
+
+import pytest
+from django.urls import reverse
+
+from raremap.atlas.models import MapEntry, Precision
+from raremap.communities.models import Role
+from tests.factories import MembershipFactory
+
+
+@pytest.fixture
+def dfsp_map(dfsp, places, map_member, settings):  # type: ignore[no-untyped-def]
+    settings.MAP_K = 2
+    entries = [
+        map_member(dfsp, places.lyon, display_name="Lyon One"),
+        map_member(dfsp, places.lyon, display_name="Lyon Two", role=Role.RELATIVE),
+        map_member(dfsp, places.paris, display_name="Lonely Paris"),  # → France
+        map_member(dfsp, places.france, display_name="France Only"),
+    ]
+    return entries
+
+
+@pytest.fixture
+def insider(member, dfsp):  # type: ignore[no-untyped-def]
+    """The logged-in member (member_client) in the DFSP community, not on the map."""
+    member.reputation = 10
+    member.save(update_fields=["reputation"])
+    MembershipFactory(user=member, disease=dfsp)
+    return member
+
+
+def map_url(dfsp, **query: str) -> str:
+    url = reverse("atlas:map", args=[dfsp.slug])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def test_anonymous_visitors_see_counts_by_country_and_no_one(client, dfsp, dfsp_map):
+    page = client.get(map_url(dfsp))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "There are 4 people in the map." in html
+    assert "<svg" in html
+    assert "Lyon" not in html
+    assert "Lyon One" not in html
+    assert 'class="markers"' not in html
+    # A country view is for members: anonymous visitors get the same world page.
+    assert "Lyon" not in client.get(map_url(dfsp, country="FR")).content.decode()
+
+
+def test_members_see_markers_and_people_in_places(member_client, insider, dfsp, dfsp_map, places):
+    world = member_client.get(map_url(dfsp)).content.decode()
+    assert 'class="markers"' in world
+    assert "?country=FR" in world
+    country = member_client.get(map_url(dfsp, country="FR")).content.decode()
+    assert "Lyon" in country
+    assert "Paris" not in country  # one member chose Paris: shown at France only
+    people_url = reverse("atlas:people", args=[dfsp.slug])
+    lyon = member_client.get(people_url, {"place": places.lyon.pk}).content.decode()
+    assert "Lyon One" in lyon
+    assert "Lyon Two" in lyon
+    assert "France Only" not in lyon
+    france = member_client.get(people_url, {"place": places.france.pk}).content.decode()
+    for name in ("Lyon One", "Lyon Two", "Lonely Paris", "France Only"):
+        assert name in france
+    relatives = member_client.get(people_url, {"place": places.france.pk, "role": Role.RELATIVE})
+    assert "Lyon Two" in relatives.content.decode()
+    assert "Lyon One" not in relatives.content.decode()
+
+
+def test_people_lists_are_for_members_of_the_community(
+    client, member_client, dfsp, dfsp_map, places
+):
+    url = reverse("atlas:people", args=[dfsp.slug]) + f"?place={places.lyon.pk}"
+    assert client.get(url).status_code == 302  # to log in
+    assert member_client.get(url).status_code == 404  # logged in, not in the community
+    assert member_client.get(map_url(dfsp, country="FR")).content.decode().count("Lyon") == 0
+
+
+def test_opting_in_through_the_form_without_javascript(member_client, insider, dfsp, places):
+    url = reverse("atlas:map-join", args=[dfsp.slug])
+    form = member_client.get(url)
+    assert form.status_code == 200
+    assert "Consent text version" in form.content.decode()
+    found = member_client.post(url, {"q": "lyo", "find": "1", "precision": Precision.CITY})
+    assert f'value="{places.lyon.pk}"' in found.content.decode()
+    refused = member_client.post(url, {"place": places.lyon.pk, "precision": Precision.CITY})
+    assert refused.status_code == 400
+    assert "agree to be shown" in refused.content.decode()
+    done = member_client.post(
+        url, {"place": places.lyon.pk, "precision": Precision.REGION, "consent": "on"}
+    )
+    assert done.status_code == 302
+    entry = MapEntry.objects.get(membership__user=insider)
+    assert entry.place == places.ara
+
+
+def test_withdrawing_is_one_post(member_client, insider, dfsp, places):
+    from raremap.atlas.services import map_join
+
+    map_join(user=insider, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
+    url = reverse("atlas:map-withdraw", args=[dfsp.slug])
+    assert member_client.get(url).status_code == 405
+    assert member_client.post(url).status_code == 302
+    assert not MapEntry.objects.filter(membership__user=insider).exists()
+
+
+def test_the_form_never_takes_coordinates_or_addresses(member_client, insider, dfsp):
+    from raremap.atlas.forms import MapJoinForm
+
+    fields = set(MapJoinForm(needs_consent=True).fields)
+    assert fields == {"place", "precision", "consent"}
+
+
+def test_privacy_page_shows_what_others_see(member_client, insider, dfsp, places, dfsp_map):
+    from raremap.atlas.services import map_join
+
+    map_join(user=insider, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
+    html = member_client.get(reverse("atlas:privacy")).content.decode()
+    assert "Quiet Heron" in html  # how others see the member's name
+    assert "Lyon" in html
+
+
+def test_the_public_aggregate_api(client, dfsp, dfsp_map):
+    response = client.get(f"/api/v1/diseases/{dfsp.slug}/map")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["total"] == 4
+    assert data["countries"] == [{"country": "FR", "count": 4}]
+    assert all(row["count"] >= data["k"] for row in data["roles"])
+    assert "Lyon" not in response.content.decode()
+
+
+def test_member_apis_need_a_token_and_the_community(
+    client, member, insider, dfsp, dfsp_map, places
+):
+    from raremap.accounts.services import token_create
+
+    url = f"/api/v1/diseases/{dfsp.slug}/people?place={places.lyon.pk}"
+    assert client.get(url).status_code == 401
+    secret = token_create(user=member, name="script")[1]
+    auth = {"Authorization": f"Bearer {secret}"}
+    people = client.get(url, headers=auth).json()
+    assert {p["display_name"] for p in people["results"]} == {"Lyon One", "Lyon Two"}
+    places_out = client.get(f"/api/v1/diseases/{dfsp.slug}/map/places?country=FR", headers=auth)
+    assert {(p["place"]["name"], p["count"]) for p in places_out.json()} == {
+        ("Lyon", 2),
+        ("France", 2),
+    }
+    other = f"/api/v1/diseases/{dfsp.slug}/people?place={places.lyon.pk}"
+    insider.memberships.all().delete()
+    assert client.get(other, headers=auth).status_code == 404
