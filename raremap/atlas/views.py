@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from raremap.atlas import drawing, selectors, services
+from raremap.atlas import fragments, selectors, services
 from raremap.atlas.forms import MapJoinForm
 from raremap.atlas.models import Place, Precision
 from raremap.atlas.selectors import PEOPLE_PAGES
@@ -30,10 +30,8 @@ def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
     disease = disease_part(slug).disease
     membership = membership_get(request.user, disease)
     summary = selectors.map_summary(disease)
-    names = {code: name for code, name, _n in summary.countries}
-    counts = {code: n for code, _name, n in summary.countries}
     country = request.GET.get("country", "").upper() if membership else ""
-    if country and country not in counts:
+    if country and country not in {code for code, _name, _n in summary.countries}:
         raise Http404
     entry = selectors.map_entry_get(request.user, disease) if membership else None
     context = {
@@ -44,23 +42,12 @@ def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
         "entry_label": selectors.place_label(entry.published_place)
         if entry and entry.published_place
         else "",
-        "countries": drawing.countries(counts, names, summary.k),
-        "viewbox": drawing.country_viewbox(country) if country else drawing.VIEWBOX,
         "country": country,
-        "country_name": names.get(country, ""),
-        "markers": [],
-        "cells": [],
-        "buckets": [b * summary.k for b in drawing.BUCKETS],
+        "country_name": next((n for c, n, _x in summary.countries if c == country), ""),
+        "part_html": fragments.map_part(
+            disease, summary, country=country, members=membership is not None
+        ),
     }
-    if membership and country:
-        cells = selectors.map_cells(disease, country)
-        labels = {place.pk: selectors.place_label(place) for place, _n in cells}
-        people = reverse("atlas:people", args=[disease.slug]) + "?place={place}"
-        context["cells"] = [(place, labels[place.pk], n) for place, n in cells]
-        context["markers"] = drawing.place_markers(cells, labels, people)
-    elif membership:
-        here = reverse("atlas:map", args=[disease.slug]) + "?country={code}"
-        context["markers"] = drawing.country_markers(counts, names, here)
     return render(request, "atlas/map.html", context)
 
 

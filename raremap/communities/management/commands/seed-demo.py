@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from raremap.atlas.demo import seed_demo_map
 from raremap.communities.demo import CHUNK, MAX_MEMBERS, demo_seed
 from raremap.questions.demo import MIN_MEMBERS, seed_demo_questions
 from raremap.treatments.demo import seed_demo_treatments
@@ -14,7 +15,7 @@ class Command(BaseCommand):
         "that size exists; another size adds or removes demo members. Real members are never "
         f"touched. With at least {MIN_MEMBERS} members it also writes demo answers, votes and "
         "editor overviews, and treatment reports (with their rankings), for a few diseases (DFSP "
-        "among them)."
+        "among them), and demo members on those diseases' maps (needs import-places)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,3 +48,4 @@ class Command(BaseCommand):
             )
         seed_demo_questions(stdout=self.stdout)
         seed_demo_treatments(stdout=self.stdout)
+        seed_demo_map(stdout=self.stdout)

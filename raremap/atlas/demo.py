@@ -1,0 +1,95 @@
+"""Demo map members: demo members of the demo diseases' communities on their maps, at real
+gazetteer places, labelled demo like the rest of the demo community (the map page says so).
+
+Deterministic and idempotent: member i's choice (whether they opt in, which of the larger
+cities of their profile country, and the precision) is a function of the seed and their id,
+and members already on a map are left as they are. Needs the gazetteer (`import-places`);
+without it, it says so and writes nothing.
+"""
+
+import random
+from typing import Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from raremap.atlas.models import MapConsent, MapEntry, Place, Precision
+from raremap.atlas.services import CONSENT_VERSION, map_publish
+from raremap.catalog.models import Disease
+from raremap.communities.models import Membership
+
+SEED = "raremap-demo-map-1"
+# The diseases with demo answers and reports (raremap/questions/demo.py), DFSP first.
+DISEASES = ("ORPHA:31112", "ORPHA:586", "ORPHA:558", "ORPHA:285", "ORPHA:399")
+OPT_IN = 0.85  # share of demo members of those communities who put themselves on the map
+CITIES_PER_COUNTRY = 6  # members cluster in the larger cities, as real members do
+PRECISIONS = ((Precision.CITY, 0.55), (Precision.REGION, 0.25), (Precision.COUNTRY, 0.20))
+
+
+class Writer(Protocol):
+    def write(self, msg: str) -> object: ...
+
+
+def _cities(country_code: str, cache: dict[str, list[Place]]) -> list[Place]:
+    if country_code not in cache:
+        cache[country_code] = list(
+            Place.objects.filter(country_code=country_code, kind=Precision.CITY)
+            .select_related("parent")
+            .order_by("-population", "pk")[:CITIES_PER_COUNTRY]
+        )
+    return cache[country_code]
+
+
+def _stored(city: Place, precision: int) -> Place:
+    if precision == Precision.CITY:
+        return city
+    region = city.parent if city.parent.kind == Precision.REGION else None
+    if precision == Precision.REGION and region is not None:
+        return region
+    return Place.objects.get(code=city.country_code)
+
+
+def seed_demo_map(*, stdout: Writer | None = None) -> int:
+    """Put demo members on the demo diseases' maps; return how many entries it wrote."""
+    if not Place.objects.filter(kind=Precision.CITY).exists():
+        if stdout:
+            stdout.write("Demo map: skipped (no gazetteer: run `raremap import-places`).")
+        return 0
+    cities: dict[str, list[Place]] = {}
+    written = 0
+    now = timezone.now()
+    for disease in Disease.objects.filter(primary_code__in=DISEASES):
+        memberships = (
+            Membership.objects.filter(disease=disease, user__is_demo=True, map_entry__isnull=True)
+            .exclude(user__country="")
+            .select_related("user")
+            .order_by("pk")
+        )
+        with transaction.atomic():
+            for membership in memberships:
+                rng = random.Random(f"{SEED}:{disease.primary_code}:{membership.user.public_id}")
+                if rng.random() > OPT_IN:
+                    continue
+                choices = _cities(membership.user.country, cities)
+                if not choices:
+                    continue
+                city = choices[min(int(rng.expovariate(0.9)), len(choices) - 1)]
+                precision = rng.choices(
+                    [p for p, _w in PRECISIONS], weights=[w for _p, w in PRECISIONS]
+                )[0]
+                consent = MapConsent.objects.create(
+                    user=membership.user, disease=disease, text_version=CONSENT_VERSION
+                )
+                MapEntry.objects.create(
+                    membership=membership,
+                    disease=disease,
+                    place=_stored(city, precision),
+                    consent=consent,
+                    place_changed_at=now,
+                )
+                written += 1
+            map_publish(disease_id=disease.pk)
+    if stdout:
+        stdout.write(f"Demo map: {written} demo members put on {len(DISEASES)} maps.")
+    return written
+
