@@ -149,3 +149,29 @@ def test_member_apis_need_a_token_and_the_community(
     other = f"/api/v1/diseases/{dfsp.slug}/people?place={places.lyon.pk}"
     insider.memberships.all().delete()
     assert client.get(other, headers=auth).status_code == 404
+
+
+@pytest.mark.parametrize("size", [4, 20])
+def test_the_map_page_query_count_does_not_grow_with_the_map(
+    size,
+    client,
+    member_client,
+    insider,
+    dfsp,
+    places,
+    map_member,
+    settings,
+    django_assert_max_num_queries,
+):
+    settings.MAP_K = 2
+    cities = [places.lyon, places.grenoble, places.paris, places.madrid]
+    for n in range(size):
+        map_member(dfsp, cities[n % len(cities)])
+    for view in ({}, {"country": "FR"}):
+        member_client.get(map_url(dfsp, **view))  # warm: rendered parts and snapshot cached
+        # session, user, membership, own entry, unread notifications (nav)
+        with django_assert_max_num_queries(5):
+            assert member_client.get(map_url(dfsp, **view)).status_code == 200
+    client.get(map_url(dfsp))
+    with django_assert_max_num_queries(0):
+        assert client.get(map_url(dfsp)).status_code == 200
