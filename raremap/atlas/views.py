@@ -42,7 +42,9 @@ def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
         "entry_label": selectors.place_label(entry.published_place)
         if entry and entry.published_place
         else "",
+        "near_me": _chain(entry.published_place) if entry and entry.published_place else [],
         "country": country,
+        "country_names": {c: n for c, n, _x in summary.countries},
         "country_name": next((n for c, n, _x in summary.countries if c == country), ""),
         "part_html": fragments.map_part(
             disease, summary, country=country, members=membership is not None
@@ -104,6 +106,14 @@ def map_join(request: HttpRequest, slug: str) -> HttpResponse:
         "k": selectors.snapshot_get(disease.pk)["k"],
     }
     return render(request, "atlas/join.html", context, status=400 if form.errors else 200)
+
+
+def _chain(place: Place) -> list[Place]:
+    """A published place and the places containing it, the place itself first."""
+    chain = [place]
+    while chain[-1].parent is not None:
+        chain.append(chain[-1].parent)
+    return chain
 
 
 def _initial(entry: object) -> dict:

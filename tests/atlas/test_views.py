@@ -175,3 +175,16 @@ def test_the_map_page_query_count_does_not_grow_with_the_map(
     client.get(map_url(dfsp))
     with django_assert_max_num_queries(0):
         assert client.get(map_url(dfsp)).status_code == 200
+
+
+def test_a_member_on_the_map_finds_people_at_each_level_of_their_place(
+    member_client, insider, dfsp, places, dfsp_map
+):
+    from raremap.atlas.services import map_join
+
+    map_join(user=insider, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
+    html = member_client.get(map_url(dfsp)).content.decode()
+    assert "Others see you in Lyon" in html
+    people = reverse("atlas:people", args=[dfsp.slug])
+    for place in (places.lyon, places.ara, places.france):
+        assert f"{people}?place={place.pk}" in html
