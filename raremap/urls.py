@@ -22,5 +22,6 @@ urlpatterns += i18n_patterns(
     path("", include("raremap.questions.urls")),
     path("", include("raremap.treatments.urls")),
     path("moderation/", include("raremap.moderation.urls")),
+    path("", include("raremap.atlas.urls")),
     prefix_default_language=False,
 )
