@@ -23,5 +23,6 @@ urlpatterns += i18n_patterns(
     path("", include("raremap.treatments.urls")),
     path("", include("raremap.atlas.urls")),
     path("moderation/", include("raremap.moderation.urls")),
+    path("", include("raremap.atlas.urls")),
     prefix_default_language=False,
 )

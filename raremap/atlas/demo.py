@@ -92,4 +92,3 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
     if stdout:
         stdout.write(f"Demo map: {written} demo members put on {len(DISEASES)} maps.")
     return written
-
