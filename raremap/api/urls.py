@@ -10,7 +10,7 @@ so that a public read never asks for credentials.
 
 from ninja import Swagger
 
-from raremap.api import catalog, questions, treatments
+from raremap.api import catalog, connections, questions, treatments
 from raremap.api.errors import RareMapAPI
 from raremap.core.decorators import cache_for_anonymous
 
@@ -34,3 +34,4 @@ api = RareMapAPI(
 api.add_router("/diseases", catalog.router)
 api.add_router("", questions.router)  # /diseases/{slug}/questions…, /answers…, /reports
 api.add_router("", treatments.router)  # /treatments…, /diseases/{slug}/treatments…
+api.add_router("", connections.router)  # /connections…, /conversations… (token for reads too)
