@@ -264,11 +264,12 @@ def message_page(
 
 
 def message_get(user: User, conversation_public_id: str, message_id: int) -> Message:
-    """A visible message of a conversation `user` takes part in (to report it); Http404
-    otherwise."""
+    """A visible message the other member wrote in a conversation `user` takes part in (to
+    report it); Http404 otherwise."""
     conversation = conversation_get(user, conversation_public_id)
     message = (
         Message.objects.filter(conversation=conversation, pk=message_id, hidden_at__isnull=True)
+        .exclude(sender=user)
         .select_related("sender")
         .first()
     )
