@@ -306,6 +306,13 @@ def message_send(*, sender: User, conversation: Conversation, body: str) -> Mess
     notification is replaced, never doubled, when two messages arrive at once.
     """
     conversation = _open_conversation(sender, conversation)
+    others = list(
+        Participant.objects.filter(conversation=conversation)
+        .exclude(user=sender)
+        .values_list("user_id", "user__is_active")
+    )
+    if not all(active for _id, active in others):
+        raise ValidationError(_("This member's account is closed: they cannot read messages."))
     body, html = _clean_body(sender, body)
     message = Message.objects.create(
         conversation=conversation,
@@ -318,8 +325,7 @@ def message_send(*, sender: User, conversation: Conversation, body: str) -> Mess
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     conversation.last_message_at = now
     Participant.objects.filter(conversation=conversation, user=sender).update(last_read_at=now)
-    others = Participant.objects.filter(conversation=conversation).exclude(user=sender)
-    for other_id in others.values_list("user_id", flat=True):
+    for other_id, _active in others:
         # Delete and create: the notification moves to the top of the list.
         Notification.objects.filter(
             user_id=other_id,

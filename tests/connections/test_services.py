@@ -342,6 +342,15 @@ def test_only_participants_write_or_mark_read(conversation: Conversation, outsid
     assert not Message.objects.exists()
 
 
+def test_no_messages_to_a_closed_account(conversation: Conversation) -> None:
+    member, other = conversation.connection.requester, conversation.connection.recipient
+    User.objects.filter(pk=other.pk).update(is_active=False)
+
+    with pytest.raises(ValidationError, match="account is closed"):
+        services.message_send(sender=member, conversation=conversation, body=BODY)
+    assert not Message.objects.exists()
+
+
 def test_message_pages_go_back_in_time(conversation: Conversation) -> None:
     member = conversation.connection.requester
     sent = [
