@@ -368,3 +368,19 @@ def test_notifications_list_costs_one_query_for_every_kind(
         response = other_client.get("/notifications/")
 
     assert "New message from Quiet Heron" in text_of(response)
+
+
+def test_mark_all_read_leaves_new_messages_to_their_conversation(
+    conversation: Conversation, other_client: Client
+) -> None:
+    services.message_send(
+        sender=conversation.connection.requester, conversation=conversation, body=BODY
+    )
+
+    other_client.post("/notifications/")
+
+    header = text_of(other_client.get("/connections/"))
+    assert "Messages 1 new" in header
+    assert "Notifications 1 new" not in header
+    other_client.post(f"/messages/{conversation.public_id}/read/")
+    assert "Messages 1 new" not in text_of(other_client.get("/connections/"))
