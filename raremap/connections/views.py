@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from raremap.accounts.models import User
+from raremap.accounts.permissions import can_view_profile
 from raremap.connections import limits, selectors, services
 from raremap.connections.forms import MessageForm, PageForm, RequestForm
 from raremap.core.throttle import throttled
@@ -73,6 +74,8 @@ def connection_request(request: HttpRequest, public_id: str) -> HttpResponse:
     connect = selectors.profile_connect(request.user, owner)  # Http404 if blocked by them
     if connect is None:  # one's own id
         raise Http404("No such member")
+    if connect.status == "unavailable" and not can_view_profile(request.user, owner):
+        raise Http404("No such member")  # the page must not name a member hidden elsewhere
     form = RequestForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:

@@ -76,6 +76,16 @@ def test_no_connect_button_without_a_shared_community(member: User, member_clien
     assert "Ask Far Away" not in page
 
 
+def test_the_ask_page_does_not_name_a_hidden_member(member: User, member_client: Client) -> None:
+    taken_part(member)
+    hidden = UserFactory(display_name="Hidden Heron")  # private profile, no shared community
+
+    response = member_client.get(f"/connections/member/{hidden.public_id}/ask/")
+
+    assert response.status_code == 404
+    assert "Hidden Heron" not in response.content.decode()
+
+
 # --- asking and answering -------------------------------------------------------------------
 
 
