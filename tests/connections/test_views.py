@@ -394,3 +394,17 @@ def test_mark_all_read_leaves_new_messages_to_their_conversation(
     assert "Notifications 1 new" not in header
     other_client.post(f"/messages/{conversation.public_id}/read/")
     assert "Messages 1 new" not in text_of(other_client.get("/connections/"))
+
+
+def test_the_pages_speak_spanish(conversation: Conversation, member_client: Client) -> None:
+    services.message_send(
+        sender=conversation.connection.recipient, conversation=conversation, body=BODY
+    )
+
+    connections = text_of(member_client.get("/es/connections/"))
+    inbox = text_of(member_client.get("/es/messages/"))
+    page = text_of(member_client.get(f"/es/messages/{conversation.public_id}/"))
+
+    assert "Solicitudes para ti" in connections
+    assert "Mensajes 1 sin leer" in inbox
+    assert "Conversación con Brisk Otter" in page
