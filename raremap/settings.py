@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "raremap.communities",
     "raremap.questions",
     "raremap.treatments",
+    "raremap.connections",
     "raremap.atlas",
     "raremap.moderation",
     "raremap.api",
@@ -272,6 +273,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # SQL with its parameters (logged at DEBUG when DEBUG is on) would carry private messages
+    # and health data into the logs: never below INFO, whatever LOG_LEVEL says.
+    "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
 # RareMap's own knobs.
