@@ -27,6 +27,7 @@ from raremap.atlas.generalise import OTHER
 from raremap.atlas.models import MapEntry, MapSnapshot, Place, Precision
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
+from raremap.connections.selectors import blocker_ids
 from raremap.core.throttle import Limit
 
 # Gazetteer ---------------------------------------------------------------------------------
@@ -299,9 +300,12 @@ def map_entries_for_user(user: User) -> list[MapEntry]:
     )
 
 
-def people_page(disease: Disease, place: Place, *, role: str | None, number: int) -> Page:
+def people_page(
+    disease: Disease, place: Place, *, role: str | None, number: int, viewer: User
+) -> Page:
     """Members of a community shown in a place or anywhere inside it (a region's cities, a
-    country's regions and cities), by published place only; ordered by display name."""
+    country's regions and cities), by published place only; ordered by display name. Members
+    who blocked the viewer are left out."""
     inside = (
         Q(published_place=place)
         | Q(published_place__parent=place)
@@ -314,4 +318,7 @@ def people_page(disease: Disease, place: Place, *, role: str | None, number: int
     )
     if role:
         entries = entries.filter(membership__role=role)
+    hidden = blocker_ids(viewer)  # blocking hides the blocker from the blocked member
+    if hidden:
+        entries = entries.exclude(membership__user_id__in=hidden)
     return Paginator(entries, PEOPLE_PER_PAGE).get_page(number)

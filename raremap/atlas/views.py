@@ -154,7 +154,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
     if role and role not in Role.values:
         role = ""
     page = selectors.people_page(
-        disease, place, role=role or None, number=request.GET.get("page", 1)
+        disease, place, role=role or None, number=request.GET.get("page", 1), viewer=request.user
     )
     context = {
         "disease": disease,
