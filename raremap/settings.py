@@ -183,6 +183,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whether every process sees the same cache (Redis). With the per-process local-memory cache,
+# a change made in one process cannot forget what another one cached: data that must follow a
+# change at once (the map snapshot) is then kept only for seconds (docs/map.md).
+CACHE_IS_SHARED = bool(REDIS_URL)
 
 # Sessions live in the database only: a cache outage must not log anyone out or break log-in.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -20,6 +20,7 @@ from raremap.atlas.services import CONSENT_VERSION, map_publish
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.communities.services import membership_join
+from raremap.questions.demo import MIN_MEMBERS
 
 SEED = "raremap-demo-map-1"
 # The diseases with demo answers and reports (raremap/questions/demo.py), DFSP first.
@@ -60,7 +61,10 @@ def _stored(city: Place, precision: int) -> Place:
 
 
 def seed_demo_map(*, stdout: Writer | None = None) -> int:
-    """Put demo members on the demo diseases' maps; return how many entries it wrote."""
+    """Put demo members on the demo diseases' maps; return how many entries it wrote. Like
+    the demo answers, only for a demo community of at least MIN_MEMBERS members."""
+    if User.objects.filter(is_demo=True).count() < MIN_MEMBERS:
+        return 0
     if not Place.objects.filter(kind=Precision.CITY).exists():
         if stdout:
             stdout.write("Demo map: skipped (no gazetteer: run `raremap import-places`).")

@@ -150,7 +150,12 @@ def place_choices(query: str, *, limit: int = 10) -> list[PlaceChoice]:
 # Maps
 
 
-SNAPSHOT_SECONDS = 24 * 60 * 60
+SNAPSHOT_SECONDS = 24 * 60 * 60  # with a shared cache, which the publisher updates
+LOCAL_SNAPSHOT_SECONDS = 5  # with a per-process cache, which other processes cannot update
+
+
+def _snapshot_seconds() -> int:
+    return SNAPSHOT_SECONDS if settings.CACHE_IS_SHARED else LOCAL_SNAPSHOT_SECONDS
 PEOPLE_PER_PAGE = 20
 # People lists are what a scraper would page through: generous for a person, not for a bot
 # (pages and API share it).
@@ -192,8 +197,8 @@ def _snapshot_cache(disease_id: int) -> dict:
         "countries": [tuple(c) for c in row["data"].get("countries", [])],
         "cells": [tuple(c) for c in row["data"].get("cells", [])],
     }
-    django_cache.set(_snapshot_key(disease_id), snapshot, SNAPSHOT_SECONDS)
-    django_cache.set(aggregate_key(disease_id), _aggregate_bytes(snapshot), SNAPSHOT_SECONDS)
+    django_cache.set(_snapshot_key(disease_id), snapshot, _snapshot_seconds())
+    django_cache.set(aggregate_key(disease_id), _aggregate_bytes(snapshot), _snapshot_seconds())
     return snapshot
 
 

@@ -202,3 +202,18 @@ def test_a_member_who_blocked_the_viewer_is_not_in_their_people_lists(
     assert "Lyon One" not in lyon
     assert "Lyon Two" in lyon
     assert "/connections/member/" in lyon  # the others can be asked to connect
+
+
+def test_the_openapi_document_has_the_map_paths(client):
+    document = client.get("/api/v1/openapi.json").json()
+    operations = {
+        (path, "security" in operation)
+        for path, item in document["paths"].items()
+        for operation in item.values()
+        if "/map" in path or path.endswith("/people")
+    }
+    assert operations == {
+        ("/api/v1/diseases/{slug}/map", False),
+        ("/api/v1/diseases/{slug}/map/places", True),
+        ("/api/v1/diseases/{slug}/people", True),
+    }
