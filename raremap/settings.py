@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "raremap.communities",
     "raremap.questions",
     "raremap.treatments",
+    "raremap.connections",
     "raremap.atlas",
     "raremap.moderation",
     "raremap.api",
@@ -182,6 +183,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Whether every process sees the same cache (Redis). With the per-process local-memory cache,
+# a change made in one process cannot forget what another one cached: data that must follow a
+# change at once (the map snapshot) is then kept only for seconds (docs/map.md).
+CACHE_IS_SHARED = bool(REDIS_URL)
 
 # Sessions live in the database only: a cache outage must not log anyone out or break log-in.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -272,6 +277,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # SQL with its parameters (logged at DEBUG when DEBUG is on) would carry private messages
+    # and health data into the logs: never below INFO, whatever LOG_LEVEL says.
+    "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
 # RareMap's own knobs.

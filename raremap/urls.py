@@ -21,7 +21,8 @@ urlpatterns += i18n_patterns(
     path("", include("raremap.communities.urls")),
     path("", include("raremap.questions.urls")),
     path("", include("raremap.treatments.urls")),
-    path("", include("raremap.atlas.urls")),
+    path("", include("raremap.connections.urls")),
     path("moderation/", include("raremap.moderation.urls")),
+    path("", include("raremap.atlas.urls")),
     prefix_default_language=False,
 )

@@ -54,7 +54,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Points for taking part, kept by the questions services (rule: raremap.questions.reputation).
     reputation = models.IntegerField(default=0, editable=False)
     notification_emails = models.BooleanField(
-        _("email me about new answers to questions I follow"), default=False
+        _("email me about new answers, connection requests and messages"), default=False
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

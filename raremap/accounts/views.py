@@ -208,10 +208,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_http_methods(["GET", "HEAD"])
 def profile(request: HttpRequest, public_id: str) -> HttpResponse:
     owner = profile_get(viewer=request.user, public_id=public_id)
+    # Imported when used: raremap.connections builds on accounts (and on questions); it hides
+    # the profile from a member its owner has blocked (Http404) and offers "Connect".
+    from raremap.connections.selectors import profile_connect
+
+    connect = profile_connect(request.user, owner)
     memberships = membership_list_for_user(owner)
-    response = render(
-        request, "accounts/profile.html", {"owner": owner, "memberships": memberships}
-    )
+    context = {"owner": owner, "memberships": memberships, "connect": connect}
+    response = render(request, "accounts/profile.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"  # member pages stay out of search engines
     return response
 

@@ -140,7 +140,7 @@ def people(request: HttpRequest, slug: str, params: Query[PeopleParams]) -> Peop
     if place is None:
         raise Http404
     role = params.role if params.role in Role.values else None
-    page = selectors.people_page(disease, place, role=role, number=params.page)
+    page = selectors.people_page(disease, place, role=role, number=params.page, viewer=request.auth)
     return PeopleOut(
         count=page.paginator.count,
         page=page.number,

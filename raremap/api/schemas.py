@@ -247,6 +247,85 @@ class ReportOut(Schema):
     received: bool
 
 
+# --- connections and messages ---------------------------------------------------------------
+
+PUBLIC_ID_MAX_LENGTH = 16
+# connections.ConnectionState values a member can see (a declined request looks "pending" to its
+# requester; a test keeps them in step).
+ConnectionStateKey = Literal["pending", "accepted", "declined", "withdrawn", "ended"]
+
+
+class MemberRefOut(Schema):
+    id: str = Field(description="The member's public id (their profile is /accounts/u/{id}/).")
+    display_name: str
+
+
+class ConnectionOut(Schema):
+    id: str = Field(description="The request's public id.")
+    state: ConnectionStateKey
+    direction: Literal["sent", "received"]
+    member: MemberRefOut = Field(description="The other member.")
+    note: str | None = Field(description="The requester's note (plain text), if any.")
+    created_at: datetime
+    conversation: str | None = Field(description="The conversation's id, once accepted.")
+
+
+class ConnectionListOut(Schema):
+    received: list[ConnectionOut] = Field(description="Requests waiting for your answer.")
+    sent: list[ConnectionOut] = Field(description="Your requests not yet accepted.")
+    connected: list[ConnectionOut] = Field(description="One page of your connections.")
+    page: int
+    next: str | None
+
+
+class ConnectionIn(Schema):
+    member: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=PUBLIC_ID_MAX_LENGTH)
+    ] = Field(description="The public id of the member to ask.")
+    note: str = Field("", max_length=300, description="Plain text, shown to that member only.")
+
+
+class ListPageParams(Schema):
+    page: int = Field(1, ge=1, le=10_000)
+
+
+class ConversationOut(Schema):
+    id: str
+    member: MemberRefOut
+    last_activity: datetime
+    unread: bool
+
+
+class ConversationListOut(Schema):
+    page: int
+    next: str | None
+    results: list[ConversationOut]
+
+
+class MessageOut(Schema):
+    id: int
+    sender: MemberRefOut
+    mine: bool
+    body_html: str | None = Field(description="Sanitised HTML; null when a moderator hid it.")
+    hidden: bool
+    created_at: datetime
+
+
+class MessagePageParams(Schema):
+    before: int | None = Field(None, ge=1, description="Messages older than this message id.")
+
+
+class MessagePageOut(Schema):
+    conversation: str
+    member: MemberRefOut
+    results: list[MessageOut] = Field(description="Oldest first.")
+    older: str | None = Field(description="The page of older messages, if any.")
+
+
+class MessageIn(Schema):
+    body: str = Field(min_length=1, max_length=5000, description="Markdown.")
+
+
 # --- treatments -----------------------------------------------------------------------------
 
 TREATMENTS_MAX_LIMIT = 100

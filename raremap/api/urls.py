@@ -10,7 +10,7 @@ so that a public read never asks for credentials.
 
 from ninja import Swagger
 
-from raremap.api import atlas, catalog, questions, treatments
+from raremap.api import atlas, catalog, connections, questions, treatments
 from raremap.api.errors import RareMapAPI
 from raremap.core.decorators import cache_for_anonymous
 
@@ -35,3 +35,4 @@ api.add_router("/diseases", catalog.router)
 api.add_router("", questions.router)  # /diseases/{slug}/questions…, /answers…, /reports
 api.add_router("", treatments.router)  # /treatments…, /diseases/{slug}/treatments…
 api.add_router("", atlas.router)  # /diseases/{slug}/map…, /diseases/{slug}/people
+api.add_router("", connections.router)  # /connections…, /conversations… (token for reads too)

@@ -11,18 +11,29 @@ import random
 from typing import Protocol
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from raremap.accounts.models import User
 from raremap.atlas.models import MapConsent, MapEntry, Place, Precision
 from raremap.atlas.services import CONSENT_VERSION, map_publish
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership
+from raremap.communities.models import Membership, Role
+from raremap.communities.services import membership_join
+from raremap.questions.demo import MIN_MEMBERS
 
 SEED = "raremap-demo-map-1"
 # The diseases with demo answers and reports (raremap/questions/demo.py), DFSP first.
 DISEASES = ("ORPHA:31112", "ORPHA:586", "ORPHA:558", "ORPHA:285", "ORPHA:399")
 OPT_IN = 0.85  # share of demo members of those communities who put themselves on the map
-CITIES_PER_COUNTRY = 6  # members cluster in the larger cities, as real members do
+CITIES_PER_COUNTRY = 3  # members cluster in the larger cities, as real members do
+# A small demo community would show nobody (every place needs k members): each demo map gets at
+# least this many demo members from the countries most demo members live in, joining them to
+# the community first when needed.
+TARGET = {"ORPHA:31112": 70}
+TARGET_DEFAULT = 30
+FOCUS_COUNTRIES = 5
+JOIN_ROLES = ((Role.PATIENT, 0.6), (Role.RELATIVE, 0.2), (Role.CAREGIVER, 0.1), (Role.ADVISER, 0.1))
 PRECISIONS = ((Precision.CITY, 0.55), (Precision.REGION, 0.25), (Precision.COUNTRY, 0.20))
 
 
@@ -50,7 +61,10 @@ def _stored(city: Place, precision: int) -> Place:
 
 
 def seed_demo_map(*, stdout: Writer | None = None) -> int:
-    """Put demo members on the demo diseases' maps; return how many entries it wrote."""
+    """Put demo members on the demo diseases' maps; return how many entries it wrote. Like
+    the demo answers, only for a demo community of at least MIN_MEMBERS members."""
+    if User.objects.filter(is_demo=True).count() < MIN_MEMBERS:
+        return 0
     if not Place.objects.filter(kind=Precision.CITY).exists():
         if stdout:
             stdout.write("Demo map: skipped (no gazetteer: run `raremap import-places`).")
@@ -59,9 +73,15 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
     written = 0
     now = timezone.now()
     for disease in Disease.objects.filter(primary_code__in=DISEASES):
+        _join_enough(disease)
+        focus = _focus()
         memberships = (
-            Membership.objects.filter(disease=disease, user__is_demo=True, map_entry__isnull=True)
-            .exclude(user__country="")
+            Membership.objects.filter(
+                disease=disease,
+                user__is_demo=True,
+                map_entry__isnull=True,
+                user__country__in=focus,
+            )
             .select_related("user")
             .order_by("pk")
         )
@@ -93,3 +113,32 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
         stdout.write(f"Demo map: {written} demo members put on {len(DISEASES)} maps.")
     return written
 
+
+def _join_enough(disease: Disease) -> None:
+    """Join demo members of the most common demo countries to a demo disease's community until
+    it has its target of demo members there (deterministic: in id order)."""
+    demo = User.objects.filter(is_demo=True).exclude(country="")
+    focus = _focus()
+    members = Membership.objects.filter(
+        disease=disease, user__is_demo=True, user__country__in=focus
+    )
+    missing = TARGET.get(disease.primary_code, TARGET_DEFAULT) - members.count()
+    if missing <= 0:
+        return
+    joining = demo.filter(country__in=focus).exclude(memberships__disease=disease).order_by("pk")
+    for user in joining[:missing]:
+        rng = random.Random(f"{SEED}:join:{disease.primary_code}:{user.public_id}")
+        role = rng.choices([r for r, _w in JOIN_ROLES], weights=[w for _r, w in JOIN_ROLES])[0]
+        membership_join(user=user, disease=disease, role=role)
+
+
+def _focus() -> list[str]:
+    """The countries most demo members live in."""
+    rows = (
+        User.objects.filter(is_demo=True)
+        .exclude(country="")
+        .values("country")
+        .annotate(n=Count("id"))
+        .order_by("-n", "country")
+    )
+    return [row["country"] for row in rows[:FOCUS_COUNTRIES]]

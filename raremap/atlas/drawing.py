@@ -75,27 +75,28 @@ def country_markers(counts: dict[str, int], labels: dict[str, str], href: str) -
 
 
 def place_markers(
-    cells: list[tuple[Place, int]], labels: dict[int, str], href: str
+    cells: list[tuple[Place, int]], labels: dict[int, str], href: str, scale: float = 1.0
 ) -> list[Marker]:
     """One marker per published place of a country, at the place's centre. Places whose
     centres would coincide are nudged apart by a fixed step in a fixed order (by place id), so
-    the picture is the same for every request."""
+    the picture is the same for every request. `scale` shrinks markers and steps for a zoomed
+    view (the view's width / the world's)."""
     largest = max((n for _place, n in cells), default=1)
     markers: list[Marker] = []
     taken: set[tuple[int, int]] = set()
     for place, n in sorted(cells, key=lambda row: row[0].pk)[:MARKERS_MAX]:
         x, y = project(place.latitude, place.longitude)
         step = 0
-        while (round(x), round(y)) in taken:
+        while (round(x / scale), round(y / scale)) in taken:
             step += 1
-            x += 1.5 * math.cos(step)
-            y += 1.5 * math.sin(step)
-        taken.add((round(x), round(y)))
+            x += 1.5 * scale * math.cos(step)
+            y += 1.5 * scale * math.sin(step)
+        taken.add((round(x / scale), round(y / scale)))
         markers.append(
             Marker(
                 round(x, 1),
                 round(y, 1),
-                radius(n, largest),
+                round(radius(n, largest) * scale, 2),
                 n,
                 labels[place.pk],
                 href.format(place=place.pk),
@@ -104,19 +105,65 @@ def place_markers(
     return sorted(markers, key=lambda m: -m.count)  # small markers drawn last, on top
 
 
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_TOKEN = re.compile(r"[MmLlHhVvZz]|-?(?:\d+\.?\d*|\.\d+)")
+
+
+def _subpath_boxes(path: str) -> list[tuple[float, float, float, float]]:
+    """The bounding box of each closed part of an SVG path (absolute and relative M, L, H, V,
+    Z, as the shape file writes them)."""
+    boxes: list[list[float]] = []
+    x = y = start_x = start_y = 0.0
+    command = "M"
+    tokens = _TOKEN.findall(path)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.isalpha():
+            command = token
+            i += 1
+            if command in "Zz":
+                x, y = start_x, start_y
+            continue
+        if command in "Mm":
+            dx, dy = float(tokens[i]), float(tokens[i + 1])
+            x, y = (x + dx, y + dy) if command == "m" else (dx, dy)
+            start_x, start_y = x, y
+            boxes.append([x, y, x, y])
+            command = "l" if command == "m" else "L"
+            i += 2
+        elif command in "Ll":
+            dx, dy = float(tokens[i]), float(tokens[i + 1])
+            x, y = (x + dx, y + dy) if command == "l" else (dx, dy)
+            i += 2
+        elif command in "Hh":
+            x = x + float(token) if command == "h" else float(token)
+            i += 1
+        elif command in "Vv":
+            y = y + float(token) if command == "v" else float(token)
+            i += 1
+        else:  # a command the shape file does not use: skip its number
+            i += 1
+        if boxes:
+            box = boxes[-1]
+            box[0], box[1] = min(box[0], x), min(box[1], y)
+            box[2], box[3] = max(box[2], x), max(box[3], y)
+    return [tuple(box) for box in boxes]  # type: ignore[misc]
 
 
 @lru_cache(maxsize=512)
 def country_viewbox(code: str) -> str:
-    """A viewBox around one country's shape (with a margin), for the country view."""
+    """A viewBox around a country's largest part (its mainland), with a margin, for the
+    country view; places elsewhere (overseas) are still listed in the table."""
     shape = world_shapes().get(code)
     if shape is None:
         return VIEWBOX
-    numbers = [float(n) for n in _NUMBER.findall(shape.path)]
-    xs, ys = numbers[0::2], numbers[1::2]
-    left, right, top, bottom = min(xs), max(xs), min(ys), max(ys)
-    margin = max(right - left, bottom - top) * 0.08 + 2
-    width = right - left + 2 * margin
-    height = bottom - top + 2 * margin
-    return f"{left - margin:.1f} {top - margin:.1f} {width:.1f} {height:.1f}"
+    if shape.dot:  # too small to draw: a circle around its label point
+        boxes = [(shape.label_x - 2, shape.label_y - 2, shape.label_x + 2, shape.label_y + 2)]
+    else:
+        boxes = _subpath_boxes(shape.path)
+    left, top, right, bottom = max(boxes, key=lambda b: (b[2] - b[0]) * (b[3] - b[1]))
+    size = max(right - left, bottom - top, 8.0)
+    margin = size * 0.25
+    centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
+    half = size / 2 + margin
+    return f"{centre_x - half * 1.6:.2f} {centre_y - half:.1f} {half * 3.2:.1f} {half * 2:.1f}"

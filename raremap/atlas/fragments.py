@@ -46,7 +46,8 @@ def _render(disease: Disease, summary: MapSummary, *, country: str, members: boo
         labels = {place.pk: selectors.place_label(place) for place, _n in cells}
         people = reverse("atlas:people", args=[disease.slug]) + "?place={place}"
         context["cells"] = [(place, labels[place.pk], n) for place, n in cells]
-        context["markers"] = drawing.place_markers(cells, labels, people)
+        width = float(context["viewbox"].split()[2])
+        context["markers"] = drawing.place_markers(cells, labels, people, scale=width / 1000)
     elif members:
         here = reverse("atlas:map", args=[disease.slug]) + "?country={code}"
         context["markers"] = drawing.country_markers(counts, names, here)

@@ -42,9 +42,10 @@ class Place(models.Model):
     latitude = models.FloatField()
     longitude = models.FloatField()
     population = models.BigIntegerField(default=0)
-    # Lower-case ASCII form of the name (and of "name, region, country" words) for the
-    # autocomplete's prefix search.
-    search_key = models.CharField(max_length=300)
+    # The name folded to lower-case ASCII words ("saint etienne") for the autocomplete
+    # (atlas.selectors.place_search). The index serves its prefix look-up: a range on SQLite,
+    # LIKE 'x%' on PostgreSQL (Django adds a varchar_pattern_ops index for db_index fields).
+    search_key = models.CharField(max_length=300, db_index=True)
 
     class Meta:
         constraints = [
@@ -55,7 +56,6 @@ class Place(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["search_key"], name="place_search_key"),
             models.Index(fields=["country_code", "kind"], name="place_country_kind"),
         ]
 

@@ -1,78 +1,161 @@
-"""Map reads: the published snapshot of a map, the public aggregate, and people lists.
+"""Map reads: the gazetteer (place search and labels), the published snapshot of a map, the
+public aggregate, and people lists.
 
-Everything here is computed from published places only (`MapEntry.published_place`), never
-from the place a member chose, so what a response says about a member is a function of their
-published place, display name and role.
+Everything about members here is computed from published places only
+(`MapEntry.published_place`), never from the place a member chose, so what a response says
+about a member is a function of their published place, display name and role.
 """
 
+import gettext
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 
+import pycountry
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
-from django.db import transaction
-from django.db.models import Q
-from django.utils.translation import get_language, gettext, override
+from django.db import connection, transaction
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.translation import get_language, override, to_locale
+from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
+from raremap.atlas.gazetteer import EXTRA_COUNTRIES, country_name, fold
 from raremap.atlas.generalise import OTHER
-from raremap.atlas.models import MapEntry, MapSnapshot, Place
+from raremap.atlas.models import MapEntry, MapSnapshot, Place, Precision
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
+from raremap.connections.selectors import blocker_ids
 from raremap.core.throttle import Limit
 
-# Gazetteer (interim: the gazetteer branch brings the full versions)
+# Gazetteer ---------------------------------------------------------------------------------
+
+PLACE_QUERY_MIN = 2  # folded characters: one letter matches too much to rank usefully
+PLACE_QUERY_MAX = 100
 
 
-@lru_cache(maxsize=4096)
-def _country_name(code: str, language: str) -> str:
-    import gettext as gettext_module
+@cache
+def _country_names(language: str) -> dict[str, str]:
+    """alpha-2 → country name in `language` (pycountry's iso3166-1 catalogs), once per language."""
+    catalog = gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[to_locale(language)], fallback=True
+    )
+    names = {code: catalog.gettext(name) for code, name in EXTRA_COUNTRIES.items()}
+    for country in pycountry.countries:
+        names[country.alpha_2] = catalog.gettext(country_name(country.alpha_2, country.name))
+    return names
 
-    import pycountry
 
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    name = getattr(country, "common_name", None) or country.name
-    try:
-        catalog = gettext_module.translation(
-            "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
-        )
-    except OSError:
-        return name
-    return catalog.gettext(name)
+@cache
+def _country_keys(language: str) -> tuple[tuple[str, str], ...]:
+    """(folded name in `language`, alpha-2) for matching typed country names."""
+    return tuple((fold(name), code) for code, name in _country_names(language).items())
 
 
 def place_country_name(code: str) -> str:
-    return _country_name(code, get_language() or "en")
+    """A country's name in the active language ("Francia" in Spanish)."""
+    return _country_names(get_language() or "en").get(code, code)
+
+
+def place_chain(place: Place) -> list[Place]:
+    """Country first, then region, then city, down to `place` (parents select_related)."""
+    chain = []
+    current: Place | None = place
+    while current is not None:
+        chain.append(current)
+        current = current.parent
+    return chain[::-1]
 
 
 def place_label(place: Place) -> str:
-    names = []
-    while place is not None:
-        names.append(place_country_name(place.code) if place.parent_id is None else place.name)
-        place = place.parent
+    """ "Lyon, Auvergne-Rhône-Alpes, France": the place and its parents, the country translated."""
+    names = [
+        place_country_name(p.country_code) if p.kind == Precision.COUNTRY else p.name
+        for p in reversed(place_chain(place))
+    ]
     return ", ".join(names)
 
 
+def _matches(key: str, folded: str) -> int | None:
+    """0 exact, 1 the name starts with the query, 2 a later word does; None: no match."""
+    if folded == key:
+        return 0
+    if folded.startswith(key):
+        return 1
+    if f" {key}" in f" {folded}":
+        return 2
+    return None
+
+
 def place_search(query: str, *, limit: int = 10) -> list[Place]:
-    key = query.strip().lower()
-    if not key:
+    """Places whose name (or a word of it) starts with `query`: countries, regions, cities.
+
+    Order: exact names, then names that start with the query, then names with a later word
+    that does ("york" → New York City), each by population. Names that start with the query
+    are found through the `search_key` index (see the model); later words need a scan of the
+    names (37,000 short strings, ~10 ms), made only when the first look-up leaves room.
+    Countries also match by their name in the active language ("alem" → Alemania). Parents
+    come with the places (select_related), so labels cost no queries.
+    """
+    key = fold(query[: PLACE_QUERY_MAX * 2])[:PLACE_QUERY_MAX].strip()
+    if len(key) < PLACE_QUERY_MIN:
         return []
-    return list(
-        Place.objects.filter(search_key__startswith=key)
-        .select_related("parent__parent")
-        .order_by("-population", "name")[:limit]
+    places = Place.objects.select_related("parent__parent")
+    prefix = Q(search_key__startswith=key)
+    if connection.vendor == "sqlite":
+        # SQLite's LIKE ignores case, so it cannot use the index; a range can (bytewise order).
+        prefix &= Q(search_key__gte=key, search_key__lt=key[:-1] + chr(ord(key[-1]) + 1))
+    found = list(
+        places.filter(prefix)
+        .annotate(
+            exact=Case(When(search_key=key, then=Value(0)), default=1, output_field=IntegerField())
+        )
+        .order_by("exact", "-population", "name", "pk")[:limit]
     )
+    if len(found) < limit and len(key) >= 3:
+        found += list(
+            places.filter(search_key__contains=f" {key}")
+            .exclude(pk__in=[p.pk for p in found])
+            .order_by("-population", "name", "pk")[: limit - len(found)]
+        )
+    known = {p.country_code for p in found if p.kind == Precision.COUNTRY}
+    countries = {
+        code: rank
+        for folded, code in _country_keys(get_language() or "en")
+        if code not in known and (rank := _matches(key, folded)) is not None
+    }
+    if countries:
+        found += list(places.filter(kind=Precision.COUNTRY, code__in=countries))
+    rank = {
+        p.pk: countries[p.code] if p.code in countries else _matches(key, p.search_key)
+        for p in found
+    }
+    found.sort(key=lambda p: (rank[p.pk], -p.population, p.name, p.pk))
+    return found[:limit]
+
+
+@dataclass(frozen=True)
+class PlaceChoice:
+    place: Place
+    label: str
+
+
+def place_choices(query: str, *, limit: int = 10) -> list[PlaceChoice]:
+    """The autocomplete's list: each place with its label in the active language."""
+    return [PlaceChoice(place, place_label(place)) for place in place_search(query, limit=limit)]
 
 
 # Maps
 
 
-SNAPSHOT_SECONDS = 24 * 60 * 60
+SNAPSHOT_SECONDS = 24 * 60 * 60  # with a shared cache, which the publisher updates
+LOCAL_SNAPSHOT_SECONDS = 5  # with a per-process cache, which other processes cannot update
+
+
+def _snapshot_seconds() -> int:
+    return SNAPSHOT_SECONDS if settings.CACHE_IS_SHARED else LOCAL_SNAPSHOT_SECONDS
 PEOPLE_PER_PAGE = 20
 # People lists are what a scraper would page through: generous for a person, not for a bot
 # (pages and API share it).
@@ -92,7 +175,7 @@ def snapshot_forget(disease_id: int) -> None:
     """A map was published: forget its cached snapshot now, and once the change commits put
     the new one (and the public aggregate) in the cache, so readers never wait for SQL."""
     keys = [_snapshot_key(disease_id), aggregate_key(disease_id)]
-    cache.delete_many(keys)
+    django_cache.delete_many(keys)
     transaction.on_commit(lambda: _snapshot_cache(disease_id))
 
 
@@ -114,14 +197,14 @@ def _snapshot_cache(disease_id: int) -> dict:
         "countries": [tuple(c) for c in row["data"].get("countries", [])],
         "cells": [tuple(c) for c in row["data"].get("cells", [])],
     }
-    cache.set(_snapshot_key(disease_id), snapshot, SNAPSHOT_SECONDS)
-    cache.set(aggregate_key(disease_id), _aggregate_bytes(snapshot), SNAPSHOT_SECONDS)
+    django_cache.set(_snapshot_key(disease_id), snapshot, _snapshot_seconds())
+    django_cache.set(aggregate_key(disease_id), _aggregate_bytes(snapshot), _snapshot_seconds())
     return snapshot
 
 
 def snapshot_get(disease_id: int) -> dict:
     """A map's published snapshot (plain data: counts by role, country and cell)."""
-    snapshot = cache.get(_snapshot_key(disease_id))
+    snapshot = django_cache.get(_snapshot_key(disease_id))
     if snapshot is None:
         snapshot = _snapshot_cache(disease_id)
     return snapshot
@@ -145,7 +228,7 @@ def _aggregate_bytes(snapshot: dict) -> bytes:
 def aggregate_json(disease_id: int) -> bytes:
     """The public aggregate of a map as JSON bytes — the same for every visitor, so it is
     served from the cache the publisher fills."""
-    body = cache.get(aggregate_key(disease_id))
+    body = django_cache.get(aggregate_key(disease_id))
     if body is None:
         body = _aggregate_bytes(snapshot_get(disease_id))
     return body
@@ -155,7 +238,7 @@ def aggregate_json(disease_id: int) -> bytes:
 def _role_labels(language: str) -> dict[str, str]:
     with override(language):
         labels = {role: str(Role(role).label) for role in Role.values}
-        labels[OTHER] = gettext("Other roles")
+        labels[OTHER] = _("Other roles")
     return labels
 
 
@@ -222,9 +305,12 @@ def map_entries_for_user(user: User) -> list[MapEntry]:
     )
 
 
-def people_page(disease: Disease, place: Place, *, role: str | None, number: int) -> Page:
+def people_page(
+    disease: Disease, place: Place, *, role: str | None, number: int, viewer: User
+) -> Page:
     """Members of a community shown in a place or anywhere inside it (a region's cities, a
-    country's regions and cities), by published place only; ordered by display name."""
+    country's regions and cities), by published place only; ordered by display name. Members
+    who blocked the viewer are left out."""
     inside = (
         Q(published_place=place)
         | Q(published_place__parent=place)
@@ -237,4 +323,7 @@ def people_page(disease: Disease, place: Place, *, role: str | None, number: int
     )
     if role:
         entries = entries.filter(membership__role=role)
+    hidden = blocker_ids(viewer)  # blocking hides the blocker from the blocked member
+    if hidden:
+        entries = entries.exclude(membership__user_id__in=hidden)
     return Paginator(entries, PEOPLE_PER_PAGE).get_page(number)

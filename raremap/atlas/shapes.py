@@ -90,9 +90,19 @@ class CountryShape:
 
 
 @cache
+def _document() -> dict:
+    return json.loads((files("raremap.atlas") / "data" / "world.json").read_text("utf-8"))
+
+
+def shapes_source() -> str:
+    """Where the shapes come from, with versions ("world-atlas@2.0.2 countries-50m.json …")."""
+    return _document()["source"]
+
+
+@cache
 def world_shapes() -> dict[str, CountryShape]:
     """Every country shape by alpha-2 code, read once per process."""
-    data = json.loads((files("raremap.atlas") / "data" / "world.json").read_text("utf-8"))
+    data = _document()
     return {
         code: CountryShape(
             code=code,

@@ -1,11 +1,14 @@
-"""Map pages: the map of a disease, opting in and out, people in a place, the privacy page."""
+"""Map pages: the map of a disease, opting in and out, people in a place, the privacy page, and
+the place search that the opt-in form uses."""
+
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -101,7 +104,7 @@ def map_join(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "entry": entry,
         "query": query,
-        "found": selectors.place_search(query) if query else [],
+        "choices": selectors.place_choices(query, limit=PLACE_CHOICES) if query else [],
         "consent_version": services.CONSENT_VERSION,
         "k": selectors.snapshot_get(disease.pk)["k"],
     }
@@ -151,7 +154,7 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
     if role and role not in Role.values:
         role = ""
     page = selectors.people_page(
-        disease, place, role=role or None, number=request.GET.get("page", 1)
+        disease, place, role=role or None, number=request.GET.get("page", 1), viewer=request.user
     )
     context = {
         "disease": disease,
@@ -186,8 +189,30 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "atlas/privacy.html", context)
 
 
+# Gazetteer ---------------------------------------------------------------------------------
+
+PLACE_CHOICES = 10
+# About one look-up per keystroke while typing; a scraper needs thousands.
+PLACE_SEARCH = Limit("place-search", 60, 60)
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+
+
 @require_safe
+@throttled(PLACE_SEARCH, methods=("GET", "HEAD"))
 def place_search(request: HttpRequest) -> HttpResponse:
-    """Places matching a search, as radio choices (interim: see the gazetteer branch)."""
-    places = selectors.place_search((request.GET.get("q") or "")[:100])
-    return render(request, "atlas/_place_choices.html", {"places": places, "field": "place"})
+    """The place autocomplete: radio buttons named `field` (default "place") for the places
+    matching `q`. htmx gets the fragment; called directly, a small page with a search form
+    and the same list (forms that embed the picker render the fragment themselves)."""
+    query = request.GET.get("q", "")[:200]
+    field = request.GET.get("field", "place")
+    context = {
+        "query": query.strip(),
+        "field": field if _FIELD_NAME.fullmatch(field) else "place",
+        "choices": selectors.place_choices(query, limit=PLACE_CHOICES),
+    }
+    template = "atlas/_place_choices.html"
+    if "HX-Request" not in request.headers:
+        template = "atlas/place_search.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -1,10 +1,16 @@
-"""Reports from members, and the audit log of every moderation action."""
+"""Reports from members, and the audit log of every moderation action.
+
+Reports are about public content (an answer, a question) or, from one of its two members,
+private content (a message, a connection request). Private content is shown to a moderator
+only on purpose, one report at a time, and every such read is logged (Action.READ).
+"""
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from raremap.connections.models import Connection, Message
 from raremap.questions.models import Answer, Question
 
 
@@ -23,8 +29,20 @@ class ReportState(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
+def _exactly_one(*fields: str) -> Q:
+    """Exactly one of `fields` is set."""
+    condition = Q()
+    for chosen in fields:
+        condition |= Q(**{f"{field}__isnull": field != chosen for field in fields})
+    return condition
+
+
+TARGETS = ("answer", "question", "message", "connection")
+
+
 class Report(models.Model):
-    """A member's report of an answer or a question (exactly one of the two)."""
+    """A member's report of an answer, a question, a private message or a connection request
+    (exactly one of them)."""
 
     Reason = ReportReason
     State = ReportState
@@ -38,6 +56,12 @@ class Report(models.Model):
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
     )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
     reason = models.CharField(max_length=20, choices=ReportReason.choices)
     details = models.CharField(max_length=500, blank=True)
     state = models.CharField(max_length=10, choices=ReportState.choices, default=ReportState.OPEN)
@@ -46,11 +70,7 @@ class Report(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(
-                condition=Q(answer__isnull=False, question__isnull=True)
-                | Q(answer__isnull=True, question__isnull=False),
-                name="report_one_target",
-            ),
+            models.CheckConstraint(condition=_exactly_one(*TARGETS), name="report_one_target"),
             models.CheckConstraint(
                 condition=Q(reason__in=ReportReason.values), name="report_reason"
             ),
@@ -64,6 +84,16 @@ class Report(models.Model):
                 fields=["reporter", "question"],
                 condition=Q(state="open", question__isnull=False),
                 name="uniq_open_question_report",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "message"],
+                condition=Q(state="open", message__isnull=False),
+                name="uniq_open_message_report",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "connection"],
+                condition=Q(state="open", connection__isnull=False),
+                name="uniq_open_connection_report",
             ),
         ]
         # Serves the moderation queue: open reports, oldest first.
@@ -83,6 +113,8 @@ class ModerationAction(models.Model):
         APPROVE = "approve", _("Approved")
         REJECT = "reject", _("Rejected")
         DISMISS = "dismiss", _("Report dismissed")
+        READ = "read", _("Read reported private content")
+        CLOSE = "close", _("Report closed")
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -93,6 +125,12 @@ class ModerationAction(models.Model):
     )
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     report = models.ForeignKey(
         Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"

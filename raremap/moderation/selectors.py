@@ -10,6 +10,7 @@ from datetime import datetime
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Min, Q, QuerySet
 
+from raremap.connections.models import Connection, Message
 from raremap.moderation.models import ModerationAction, Report, ReportReason, ReportState
 from raremap.questions.models import Answer, Question, Status
 
@@ -21,19 +22,33 @@ HIDDEN_LIMIT = 50
 
 @dataclass
 class ReportGroup:
-    """The open reports on one answer or question, as one row of the queue."""
+    """The open reports on one answer, question, message or connection request, as one row of
+    the queue. A message's text or a request's note is not part of it: a moderator opens
+    those one at a time, and the read is logged (services.private_content_read)."""
 
     answer: Answer | None
-    question: Question  # the reported question, or the question of the reported answer
+    question: Question | None  # the reported question, or the question of the reported answer
     count: int
     oldest: datetime
     first_report: Report | None = None  # the oldest open report: what "dismiss" acts on
     reasons: list[tuple[str, int]] = field(default_factory=list)  # (label, count), most first
     details: list[str] = field(default_factory=list)  # what reporters wrote, oldest first
+    message: Message | None = None
+    connection: Connection | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.message is not None:
+            return "message"
+        if self.connection is not None:
+            return "connection"
+        return "answer" if self.answer is not None else "question"
 
     @property
     def status(self) -> str:
-        return self.answer.status if self.answer is not None else self.question.status
+        if self.answer is not None:
+            return self.answer.status
+        return self.question.status if self.question is not None else ""
 
 
 def report_queue(*, page: int | str | None = 1, per_page: int = QUEUE_PAGE_SIZE) -> Page:
@@ -42,31 +57,40 @@ def report_queue(*, page: int | str | None = 1, per_page: int = QUEUE_PAGE_SIZE)
     Three queries whatever the page holds: the number of groups, one page of groups, and the
     open reports on those targets with their content.
     """
+    targets = ("answer_id", "question_id", "message_id", "connection_id")
     groups = (
         Report.objects.filter(state=ReportState.OPEN)
-        .values("answer_id", "question_id")
+        .values(*targets)
         .annotate(count=Count("id"), oldest=Min("created_at"))
-        .order_by("oldest", "answer_id", "question_id")
+        .order_by("oldest", *targets)
     )
     result = Paginator(groups, per_page).get_page(page)
     rows = list(result.object_list)
-    answer_ids = [row["answer_id"] for row in rows if row["answer_id"]]
-    question_ids = [row["question_id"] for row in rows if row["question_id"]]
+    wanted = Q(pk__in=[])
+    for target in targets:
+        ids = [row[target] for row in rows if row[target]]
+        if ids:
+            wanted |= Q(**{f"{target}__in": ids})
     reports = (
-        Report.objects.filter(state=ReportState.OPEN)
-        .filter(Q(answer_id__in=answer_ids) | Q(question_id__in=question_ids))
+        Report.objects.filter(wanted, state=ReportState.OPEN)
         .select_related(
-            "answer__author", "answer__question__disease", "question__disease", "question__author"
+            "answer__author",
+            "answer__question__disease",
+            "question__disease",
+            "question__author",
+            "message__sender",
+            "connection__requester",
         )
         .order_by("created_at", "id")
     )
-    by_target: dict[tuple[int | None, int | None], list[Report]] = {}
+    by_target: dict[tuple[int | None, ...], list[Report]] = {}
     for report in reports:
-        by_target.setdefault((report.answer_id, report.question_id), []).append(report)
+        key = tuple(getattr(report, target) for target in targets)
+        by_target.setdefault(key, []).append(report)
     labels = dict(ReportReason.choices)
     queue = []
     for row in rows:
-        found = by_target.get((row["answer_id"], row["question_id"]), [])
+        found = by_target.get(tuple(row[target] for target in targets), [])
         if not found:  # closed between the two queries
             continue
         first = found[0]
@@ -76,7 +100,9 @@ def report_queue(*, page: int | str | None = 1, per_page: int = QUEUE_PAGE_SIZE)
         queue.append(
             ReportGroup(
                 answer=first.answer,
-                question=first.answer.question if first.answer_id else first.question,  # type: ignore[union-attr,arg-type]
+                question=first.answer.question if first.answer_id else first.question,  # type: ignore[union-attr]
+                message=first.message,
+                connection=first.connection,
                 count=row["count"],
                 oldest=row["oldest"],
                 first_report=first,
@@ -121,6 +147,10 @@ def hidden_question_list() -> QuerySet[Question]:
 def action_list(*, page: int | str | None = 1, per_page: int = LOG_PAGE_SIZE) -> Page:
     """The audit log, newest first, one page."""
     actions = ModerationAction.objects.select_related(
-        "moderator", "answer__question__disease", "question__disease"
+        "moderator",
+        "answer__question__disease",
+        "question__disease",
+        "message__sender",
+        "connection__requester",
     ).order_by("-created_at", "-id")
     return Paginator(actions, per_page).get_page(page)

@@ -1,6 +1,9 @@
 """Moderation writes: members report content; moderators hide, restore, remove, approve, reject
 and dismiss.
 
+Private content (a message, a connection request) is reported only by its own members, and a
+moderator reads it only through `private_content_read`, which logs the read.
+
 Every moderator action writes one ModerationAction row (the audit log) and closes the open
 reports on its target in the same transaction. Status changes go through the questions
 services (`answer_set_status`, `question_set_status`), which keep answer counts and reputation
@@ -15,6 +18,8 @@ from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
 from raremap.accounts.permissions import is_moderator
+from raremap.connections.models import Connection, ConnectionState, Message
+from raremap.connections.services import message_set_hidden
 from raremap.moderation.models import ModerationAction, Report, ReportReason, ReportState
 from raremap.questions.models import Answer, Question, Status
 from raremap.questions.services import answer_set_status, question_set_status
@@ -22,7 +27,13 @@ from raremap.questions.services import answer_set_status, question_set_status
 TEXT_MAX_LENGTH = 500  # report details and moderator notes
 
 Action = ModerationAction.Action
-Target = Answer | Question
+Target = Answer | Question | Message | Connection
+TARGET_FIELDS = {
+    Answer: "answer",
+    Question: "question",
+    Message: "message",
+    Connection: "connection",
+}
 
 # Which statuses each action may start from. Removal is final: nothing leaves REMOVED, and
 # DELETED (withdrawn by the author) is the author's, not the moderators'.
@@ -52,24 +63,42 @@ def _clean_text(text: str) -> str:
     return text
 
 
-def _one_target(answer: Answer | None, question: Question | None) -> Target:
-    if (answer is None) == (question is None):
-        raise ValueError("Give exactly one of answer and question")
-    return answer if answer is not None else question  # type: ignore[return-value]
+def _one_target(**targets: Target | None) -> Target:
+    given = [target for target in targets.values() if target is not None]
+    if len(given) != 1:
+        raise ValueError(f"Give exactly one of {', '.join(targets)}")
+    return given[0]
 
 
 def _target_filter(target: Target) -> dict[str, Target]:
-    return {"answer": target} if isinstance(target, Answer) else {"question": target}
+    return {TARGET_FIELDS[type(target)]: target}
 
 
-def _is_visible(target: Target) -> bool:
-    """Visible to members: published, and for an answer its question published too."""
+def _is_visible(target: Target, reporter: User) -> bool:
+    """Whether the reporter can see it: published public content (an answer on a published
+    question), a visible message of a conversation the reporter takes part in and did not
+    write, or a request the reporter received and has not accepted."""
     if isinstance(target, Answer):
         question_status = (
             Question.objects.filter(pk=target.question_id).values_list("status", flat=True).first()
         )
         return target.status == Status.PUBLISHED and question_status == Status.PUBLISHED
-    return target.status == Status.PUBLISHED
+    if isinstance(target, Question):
+        return target.status == Status.PUBLISHED
+    if isinstance(target, Message):
+        return (
+            target.hidden_at is None
+            and target.sender_id != reporter.pk
+            and Connection.objects.filter(
+                conversation__pk=target.conversation_id,
+                state=ConnectionState.ACCEPTED,
+                conversation__participants__user=reporter,
+            ).exists()
+        )
+    return target.recipient_id == reporter.pk and target.state in (
+        ConnectionState.PENDING,
+        ConnectionState.DECLINED,
+    )
 
 
 @transaction.atomic
@@ -80,16 +109,19 @@ def report_submit(
     details: str = "",
     answer: Answer | None = None,
     question: Question | None = None,
+    message: Message | None = None,
+    connection: Connection | None = None,
 ) -> Report:
-    """A member reports an answer or a question they can see (Http404 otherwise).
+    """A member reports content they can see (Http404 otherwise): an answer, a question, a
+    message someone wrote to them or a connection request they received.
 
     Reporting the same content again while the first report is open returns that report: one
     member's reports count once.
     """
-    target = _one_target(answer, question)
+    target = _one_target(answer=answer, question=question, message=message, connection=connection)
     model = type(target)
-    target = model.objects.filter(pk=target.pk).first()  # the current status, not a stale one
-    if target is None or not _is_visible(target):
+    target = model.objects.filter(pk=target.pk).first()  # the current state, not a stale one
+    if target is None or not _is_visible(target, reporter):
         raise Http404("No such content")
     if reason not in ReportReason.values:
         raise ValidationError(_("Please choose a reason."))
@@ -131,9 +163,15 @@ def _log(
 def _check_report(report: Report | None, target: Target) -> None:
     if report is None:
         return
-    key = "answer_id" if isinstance(target, Answer) else "question_id"
-    if getattr(report, key) != target.pk:
+    if _report_target(report) != target:
         raise ValueError("The report is about other content")
+
+
+def _report_target(report: Report) -> Target:
+    for field in TARGET_FIELDS.values():
+        if getattr(report, f"{field}_id") is not None:
+            return getattr(report, field)
+    raise ValueError("A report without a target")
 
 
 def _set_status(
@@ -167,10 +205,13 @@ def _set_status(
 
 
 def _target_of(answer: Answer | None, question: Question | None, report: Report | None) -> Target:
-    """The content acted on: given directly, or the content of the given report."""
+    """The public content acted on: given directly, or the content of the given report."""
     if answer is None and question is None and report is not None:
-        return report.answer if report.answer_id else report.question  # type: ignore[return-value]
-    return _one_target(answer, question)
+        target = _report_target(report)
+        if not isinstance(target, Answer | Question):
+            raise ValueError("Private content is hidden with message_hide")
+        return target
+    return _one_target(answer=answer, question=question)
 
 
 @transaction.atomic
@@ -245,9 +286,57 @@ def report_dismiss(*, moderator: User, report: Report, note: str = "") -> Modera
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.state != ReportState.OPEN:
         raise ValidationError(_("This report is already closed."))
-    target: Target = report.answer if report.answer_id else report.question  # type: ignore[assignment]
+    target = _report_target(report)
     entry = _log(
         moderator=moderator, action=Action.DISMISS, target=target, note=note, report=report
     )
     _close_reports(target, ReportState.DISMISSED)
+    return entry
+
+
+def _open_report(report: Report) -> Report:
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.state != ReportState.OPEN:
+        raise ValidationError(_("This report is already closed."))
+    return report
+
+
+@transaction.atomic
+def private_content_read(*, moderator: User, report: Report) -> Message | Connection:
+    """A moderator opens the private content of an open report (a message or a connection
+    request) to decide on it. The read is logged before anything is shown."""
+    _check_moderator(moderator)
+    target = _report_target(report)
+    if not isinstance(target, Message | Connection) or report.state != ReportState.OPEN:
+        raise Http404("No such report")
+    _log(moderator=moderator, action=Action.READ, target=target, note="", report=report)
+    return target
+
+
+@transaction.atomic
+def message_hide(*, moderator: User, report: Report, note: str = "") -> ModerationAction:
+    """Hide a reported message from both members of its conversation (they see that a
+    moderator hid it) and close the open reports on it."""
+    _check_moderator(moderator)
+    note = _clean_text(note)
+    report = _open_report(report)
+    message = _report_target(report)
+    if not isinstance(message, Message):
+        raise ValueError("Only a message can be hidden this way")
+    message = message_set_hidden(message=message, hidden=True)
+    entry = _log(moderator=moderator, action=Action.HIDE, target=message, note=note, report=report)
+    _close_reports(message, ReportState.ACTED)
+    return entry
+
+
+@transaction.atomic
+def report_close(*, moderator: User, report: Report, note: str = "") -> ModerationAction:
+    """Close the open reports on private content as acted on (the moderator dealt with it,
+    e.g. with the account), leaving the content as it is."""
+    _check_moderator(moderator)
+    note = _clean_text(note)
+    report = _open_report(report)
+    target = _report_target(report)
+    entry = _log(moderator=moderator, action=Action.CLOSE, target=target, note=note, report=report)
+    _close_reports(target, ReportState.ACTED)
     return entry

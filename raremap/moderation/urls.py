@@ -10,6 +10,25 @@ urlpatterns = [
     path("report/answer/<int:answer_id>/", views.answer_report, name="answer-report"),
     path("report/question/<int:question_id>/", views.question_report, name="question-report"),
     path("report/<int:report_id>/dismiss/", views.report_dismiss, name="report-dismiss"),
+    path(
+        "report/message/<str:public_id>/<int:message_id>/",
+        views.message_report,
+        name="message-report",
+    ),
+    path("report/request/<str:public_id>/", views.request_report, name="request-report"),
+    path("report/<int:report_id>/read/", views.private_read, name="private-read"),
+    path(
+        "report/<int:report_id>/hide/",
+        views.private_moderate,
+        {"action": "hide"},
+        name="private-hide",
+    ),
+    path(
+        "report/<int:report_id>/close/",
+        views.private_moderate,
+        {"action": "close"},
+        name="private-close",
+    ),
     *[
         path(
             f"answer/<int:answer_id>/{action}/",

@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from raremap.connections import selectors as connection_selectors
+from raremap.connections.models import ConnectionState
+from raremap.connections.services import connection_decline
 from raremap.core.throttle import Limit, throttled
 from raremap.moderation import selectors, services
 from raremap.moderation.forms import NoteForm, ReportForm
@@ -45,6 +49,7 @@ DONE = {
     Action.APPROVE: gettext_lazy("The question is published."),
     Action.REJECT: gettext_lazy("The proposed question is rejected."),
     Action.DISMISS: gettext_lazy("The reports are dismissed; the content stays as it is."),
+    Action.CLOSE: gettext_lazy("The reports are closed as acted on."),
 }
 
 
@@ -109,6 +114,45 @@ def question_report(request: HttpRequest, question_id: int) -> HttpResponse:
         Question.objects.select_related("disease"), pk=question_id, status=Status.PUBLISHED
     )
     return _report(request, question=question)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(REPORTS)
+def message_report(request: HttpRequest, public_id: str, message_id: int) -> HttpResponse:
+    """Report a message written to the member, in a conversation they take part in (404 for
+    anyone else). The moderators will read this one message, and the read is logged."""
+    message = connection_selectors.message_get(request.user, public_id, message_id)
+    back = reverse("connections:conversation-detail", args=[public_id])
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        services.report_submit(reporter=request.user, message=message, **form.cleaned_data)
+        messages.success(request, _("Thank you. A moderator will look at your report."))
+        return redirect(back)
+    context = {"form": form, "message": message, "back": back}
+    return render(request, "moderation/report_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(REPORTS)
+def request_report(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Report a connection request the member received and declines it (404 for anyone else,
+    and for requests no longer waiting)."""
+    connection = connection_selectors.connection_get(request.user, public_id)
+    if connection.recipient_id != request.user.pk or connection.state != ConnectionState.PENDING:
+        raise Http404("No such request")
+    back = reverse("connections:connection-list")
+    form = ReportForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        services.report_submit(reporter=request.user, connection=connection, **form.cleaned_data)
+        connection_decline(user=request.user, connection=connection)
+        messages.success(
+            request, _("Thank you. The request is declined and a moderator will look at it.")
+        )
+        return redirect(back)
+    context = {"form": form, "connection": connection, "back": back}
+    return render(request, "moderation/report_form.html", context)
 
 
 @moderator_only
@@ -183,3 +227,53 @@ def question_moderate(request: HttpRequest, question_id: int, action: str) -> Ht
 def report_dismiss(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(Report, pk=report_id)
     return _act(request, Action.DISMISS, services.report_dismiss, report=report)
+
+
+def _private_report(report_id: int) -> Report:
+    return get_object_or_404(
+        Report.objects.select_related(
+            "message__sender", "message__conversation__connection", "connection__requester"
+        ),
+        Q(message__isnull=False) | Q(connection__isnull=False),
+        pk=report_id,
+        state=ReportState.OPEN,
+    )
+
+
+@moderator_only
+@require_POST
+@throttled(MODERATION)
+def private_read(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Show a moderator the reported message or request note. A POST, because the read is
+    written to the audit log first (the member can be told who read what, and when)."""
+    report = _private_report(report_id)
+    target = services.private_content_read(moderator=request.user, report=report)
+    context = {
+        "report": report,
+        "message": target if report.message_id else None,
+        "connection": target if report.connection_id else None,
+        "reports": list(
+            Report.objects.filter(
+                state=ReportState.OPEN,
+                **({"message": report.message} if report.message_id else {"connection": target}),
+            ).order_by("created_at", "id")
+        ),
+        "labels": dict(Report.Reason.choices),
+    }
+    return render(request, "moderation/private_report.html", context)
+
+
+PRIVATE_ACTIONS = {
+    Action.HIDE: services.message_hide,
+    Action.CLOSE: services.report_close,
+}
+
+
+@moderator_only
+@require_POST
+@throttled(MODERATION)
+def private_moderate(request: HttpRequest, report_id: int, action: str) -> HttpResponse:
+    report = _private_report(report_id)
+    if action == Action.HIDE and not report.message_id:
+        raise Http404("No such report")
+    return _act(request, action, PRIVATE_ACTIONS[action], report=report)

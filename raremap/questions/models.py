@@ -216,16 +216,40 @@ class Follow(models.Model):
 
 
 class Notification(models.Model):
-    """Something a member is told about in the site (and optionally by email)."""
+    """Something a member is told about in the site (and optionally by email).
+
+    Each kind points at exactly one thing (a check constraint): an answer, a connection or a
+    conversation. Connections and conversations belong to raremap.connections, which builds on
+    this app: they are referred to by name so that nothing here imports that app.
+    """
 
     class Kind(models.TextChoices):
         NEW_ANSWER = "new_answer", _("New answer")
+        CONNECTION_REQUEST = "connection_request", _("Connection request")
+        CONNECTION_ACCEPTED = "connection_accepted", _("Connection accepted")
+        NEW_MESSAGE = "new_message", _("New message")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="+")
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    connection = models.ForeignKey(
+        "connections.Connection",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    conversation = models.ForeignKey(
+        "connections.Conversation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -233,6 +257,36 @@ class Notification(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "answer", "kind"], name="uniq_notification"),
+            models.UniqueConstraint(
+                fields=["user", "connection", "kind"], name="uniq_connection_notification"
+            ),
+            # At most one unread "new message" per conversation: the next message replaces it.
+            models.UniqueConstraint(
+                fields=["user", "conversation"],
+                condition=Q(kind="new_message", read_at__isnull=True),
+                name="uniq_unread_message_notification",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind="new_answer",
+                    answer__isnull=False,
+                    connection__isnull=True,
+                    conversation__isnull=True,
+                )
+                | Q(
+                    kind__in=["connection_request", "connection_accepted"],
+                    answer__isnull=True,
+                    connection__isnull=False,
+                    conversation__isnull=True,
+                )
+                | Q(
+                    kind="new_message",
+                    answer__isnull=True,
+                    connection__isnull=True,
+                    conversation__isnull=False,
+                ),
+                name="notification_one_target",
+            ),
         ]
         # Serves notification_list: a member's newest notifications.
         indexes = [models.Index(fields=["user", "-id"], name="notification_by_user")]

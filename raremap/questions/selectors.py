@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.cache import cache
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils.translation import get_language, override
 
@@ -246,25 +246,54 @@ def follow_exists(user: User, question: Question) -> bool:
     return Follow.objects.filter(user=user, question=question).exists()
 
 
-def notification_list(user: User, *, limit: int = 50) -> list[Notification]:
-    """A member's newest notifications about content that is still published."""
-    return list(
-        Notification.objects.filter(
-            user=user,
+# Connection states as raremap.connections names them (that app builds on this one, so they
+# are spelt out here; a test keeps them in step).
+_PENDING, _ACCEPTED = "pending", "accepted"
+_KIND = Notification.Kind
+
+
+def notification_visible_q() -> Q:
+    """Notifications about what their member may still see: a published answer, a request
+    still waiting, a connection or a conversation that still holds (ending a connection or
+    blocking makes its notifications disappear)."""
+    return (
+        Q(
+            kind=_KIND.NEW_ANSWER,
             answer__status=Status.PUBLISHED,
             answer__question__status=Status.PUBLISHED,
         )
-        .select_related("answer__author", "answer__question__disease")
+        | Q(kind=_KIND.CONNECTION_REQUEST, connection__state=_PENDING)
+        | Q(kind=_KIND.CONNECTION_ACCEPTED, connection__state=_ACCEPTED)
+        | Q(kind=_KIND.NEW_MESSAGE, conversation__connection__state=_ACCEPTED)
+    )
+
+
+def notification_list(user: User, *, limit: int = 50) -> list[Notification]:
+    """A member's newest notifications about what they may still see. Never any member text
+    but display names and question titles."""
+    return list(
+        Notification.objects.filter(notification_visible_q(), user=user)
+        .select_related(
+            "answer__author",
+            "answer__question__disease",
+            "connection__requester",
+            "connection__recipient",
+            "connection__conversation",
+            "conversation__connection__requester",
+            "conversation__connection__recipient",
+        )
         .order_by("-id")[:limit]
     )
 
 
-def notification_unread_count(user: User) -> int:
+def notification_unread_counts(user: User) -> dict[str, int]:
+    """Unread notifications for the header, in one query: "messages" (conversations with
+    something new) and "notifications" (everything else)."""
     if not user.is_authenticated:
-        return 0
+        return {"notifications": 0, "messages": 0}
     return Notification.objects.filter(
-        user=user,
-        read_at__isnull=True,
-        answer__status=Status.PUBLISHED,
-        answer__question__status=Status.PUBLISHED,
-    ).count()
+        notification_visible_q(), user=user, read_at__isnull=True
+    ).aggregate(
+        notifications=Count("id", filter=~Q(kind=_KIND.NEW_MESSAGE)),
+        messages=Count("id", filter=Q(kind=_KIND.NEW_MESSAGE)),
+    )

@@ -32,7 +32,7 @@ from raremap.questions.models import (
     Status,
     Vote,
 )
-from raremap.questions.selectors import question_rows_cache_key
+from raremap.questions.selectors import notification_visible_q, question_rows_cache_key
 from raremap.questions.standard import BY_SLUG
 
 TRUSTED_MEMBER_LINKS = 10
@@ -302,8 +302,12 @@ def follow_set(*, user: User, question: Question, follow: bool) -> bool:
 
 
 def notification_mark_read(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(
-        read_at=timezone.now()
+    """Mark everything read but new messages: those are read by opening their conversation
+    (raremap.connections), so the inbox and the header never disagree."""
+    return (
+        Notification.objects.filter(user=user, read_at__isnull=True)
+        .exclude(kind=Notification.Kind.NEW_MESSAGE)
+        .update(read_at=timezone.now())
     )
 
 
@@ -368,40 +372,79 @@ def overview_review(*, revision: OverviewRevision, reviewer: User) -> OverviewRe
     return revision
 
 
+def _email_line(notification: Notification, base_url: str) -> str:
+    """One line of a notification email: a title and a link, never member text."""
+    kind = Notification.Kind
+    if notification.kind == kind.NEW_ANSWER:
+        question = notification.answer.question  # type: ignore[union-attr]
+        path = reverse("questions:question-detail", args=[question.disease.slug, question.slug])
+        return f"- {question.title}\n  {base_url}{path}#answer-{notification.answer_id}"
+    if notification.kind == kind.CONNECTION_REQUEST:
+        name = notification.connection.requester.display_name  # type: ignore[union-attr]
+        title = _("%(name)s wants to connect") % {"name": name}
+        path = reverse("connections:connection-list")
+    elif notification.kind == kind.CONNECTION_ACCEPTED:
+        connection = notification.connection
+        name = connection.recipient.display_name  # type: ignore[union-attr]
+        title = _("%(name)s accepted your request to connect") % {"name": name}
+        path = reverse(
+            "connections:conversation-detail",
+            args=[connection.conversation.public_id],  # type: ignore[union-attr]
+        )
+    else:
+        connection = notification.conversation.connection  # type: ignore[union-attr]
+        other = (
+            connection.requester
+            if connection.recipient_id == notification.user_id
+            else connection.recipient
+        )
+        title = _("New message from %(name)s") % {"name": other.display_name}
+        path = reverse(
+            "connections:conversation-detail",
+            args=[notification.conversation.public_id],  # type: ignore[union-attr]
+        )
+    return f"- {title}\n  {base_url}{path}"
+
+
 def notification_emails_send(*, base_url: str) -> int:
     """Email each member who asked for it one message listing their new, unread, not yet
-    emailed notifications (titles and links only: no member text in email). Returns how many
-    emails went out. Does nothing unless settings.NOTIFICATION_EMAILS is on."""
+    emailed notifications (titles and links only: no member text in email — never an answer,
+    a connection note or a message). Returns how many emails went out. Does nothing unless
+    settings.NOTIFICATION_EMAILS is on."""
     if not settings.NOTIFICATION_EMAILS:
         return 0
     pending = (
         Notification.objects.filter(
+            notification_visible_q(),
             read_at__isnull=True,
             emailed_at__isnull=True,
             user__is_active=True,
             user__notification_emails=True,
-            answer__status=Status.PUBLISHED,
-            answer__question__status=Status.PUBLISHED,
         )
-        .select_related("user", "answer__question__disease")
+        .select_related(
+            "user",
+            "answer__question__disease",
+            "connection__requester",
+            "connection__recipient",
+            "connection__conversation",
+            "conversation__connection__requester",
+            "conversation__connection__recipient",
+        )
         .order_by("user_id", "id")
     )
     by_user: dict[int, list[Notification]] = {}
     for notification in pending:
         by_user.setdefault(notification.user_id, []).append(notification)
     sent = 0
+    base_url = base_url.rstrip("/")
     for notifications in by_user.values():
         user = notifications[0].user
-        lines = []
-        for n in notifications:
-            question = n.answer.question
-            path = reverse("questions:question-detail", args=[question.disease.slug, question.slug])
-            lines.append(f"- {question.title}\n  {base_url.rstrip('/')}{path}#answer-{n.answer_id}")
+        lines = [_email_line(n, base_url) for n in notifications]
         body = _(
-            "Hello %(name)s,\n\nThere are new answers to questions you follow:\n\n%(lines)s\n\n"
+            "Hello %(name)s,\n\nHere is what is new for you on RareMap:\n\n%(lines)s\n\n"
             "You can turn these emails off in your settings."
         ) % {"name": user.display_name, "lines": "\n".join(lines)}
-        send_mail(_("New answers on RareMap"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_mail(_("New on RareMap"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
         Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
             emailed_at=timezone.now()
         )

@@ -1,6 +1,6 @@
 """A small gazetteer for map tests: real GeoNames codes, so the import (when it ran) and these
-rows are the same places. France has two regions with cities; Spain's Madrid hangs from the
-country (as a city whose region is unknown would)."""
+rows are the same places. France has two regions with cities; Spain has a made-up city that
+hangs from the country, as a city whose region is unknown does."""
 
 from dataclasses import dataclass
 
@@ -53,7 +53,8 @@ def places(db: None) -> Gazetteer:
         grenoble=_place("g3014728", Precision.CITY, "Grenoble", "FR", ara, 45.17, 5.72),
         paris=_place("g2988507", Precision.CITY, "Paris", "FR", idf, 48.85, 2.35),
         spain=spain,
-        madrid=_place("g3117735", Precision.CITY, "Madrid", "ES", spain, 40.42, -3.70),
+        # Not a GeoNames city: one whose region the gazetteer does not know.
+        madrid=_place("test-loose", Precision.CITY, "Villa Suelta", "ES", spain, 40.42, -3.70),
     )
 
 

@@ -118,7 +118,7 @@ def test_one_place_change_a_week_but_sharing_less_any_time(trusted, dfsp, places
 
 @pytest.mark.parametrize(
     ("precision", "message"),
-    [(Precision.REGION, "do not know the region of Madrid")],
+    [(Precision.REGION, "do not know the region of Villa Suelta")],
 )
 def test_a_precision_the_gazetteer_cannot_give_is_refused(
     trusted, dfsp, places, precision, message

@@ -188,3 +188,32 @@ def test_a_member_on_the_map_finds_people_at_each_level_of_their_place(
     people = reverse("atlas:people", args=[dfsp.slug])
     for place in (places.lyon, places.ara, places.france):
         assert f"{people}?place={place.pk}" in html
+
+
+def test_a_member_who_blocked_the_viewer_is_not_in_their_people_lists(
+    member_client, insider, dfsp, dfsp_map, places
+):
+    from raremap.connections.services import block_create
+
+    blocker = dfsp_map[0].membership.user  # "Lyon One"
+    block_create(blocker=blocker, blocked=insider)
+    url = reverse("atlas:people", args=[dfsp.slug])
+    lyon = member_client.get(url, {"place": places.lyon.pk}).content.decode()
+    assert "Lyon One" not in lyon
+    assert "Lyon Two" in lyon
+    assert "/connections/member/" in lyon  # the others can be asked to connect
+
+
+def test_the_openapi_document_has_the_map_paths(client):
+    document = client.get("/api/v1/openapi.json").json()
+    operations = {
+        (path, "security" in operation)
+        for path, item in document["paths"].items()
+        for operation in item.values()
+        if "/map" in path or path.endswith("/people")
+    }
+    assert operations == {
+        ("/api/v1/diseases/{slug}/map", False),
+        ("/api/v1/diseases/{slug}/map/places", True),
+        ("/api/v1/diseases/{slug}/people", True),
+    }

@@ -117,3 +117,44 @@ def test_taken_down_content_is_gone_from_every_path(
     )
     assert vote.status_code == 404
     assert Question.objects.get(pk=world["best"].pk).answer_count == 0
+
+
+MESSAGE_CANARY = "canary-message-3D7C"
+
+
+def test_a_hidden_message_is_gone_from_every_path(
+    dfsp: Disease, member: User, other_member: User, other_client: Client
+) -> None:
+    from raremap.connections import services as connections
+    from raremap.questions.reputation import TRUSTED_REPUTATION
+
+    for user in (member, other_member):
+        MembershipFactory(user=user, disease=dfsp)
+    User.objects.filter(pk=member.pk).update(reputation=TRUSTED_REPUTATION)
+    member.refresh_from_db()
+    connection = connections.connection_request(requester=member, recipient=other_member)
+    connections.connection_accept(user=other_member, connection=connection)
+    conversation = connection.conversation
+    message = connections.message_send(
+        sender=member, conversation=conversation, body=f"{MESSAGE_CANARY} text."
+    )
+    report = moderation.report_submit(reporter=other_member, reason="abuse", message=message)
+    moderator = UserFactory(display_name="Moderator")
+    Group.objects.get(name="Moderators").user_set.add(moderator)
+    _token, secret = token_create(user=other_member, name="reader")
+    auth = {"Authorization": f"Bearer {secret}"}
+    page = f"/messages/{conversation.public_id}/"
+    api = f"{API}/conversations/{conversation.public_id}/messages"
+    report_form = f"/moderation/report/message/{conversation.public_id}/{message.pk}/"
+    assert MESSAGE_CANARY in other_client.get(page).content.decode()
+    assert MESSAGE_CANARY in other_client.get(api, headers=auth).content.decode()
+    assert other_client.get(report_form).status_code == 200
+
+    moderation.message_hide(moderator=moderator, report=report)
+
+    assert MESSAGE_CANARY not in other_client.get(page).content.decode()
+    (shown,) = other_client.get(api, headers=auth).json()["results"]
+    assert (shown["body_html"], shown["hidden"]) == (None, True)
+    assert other_client.get(report_form).status_code == 404
+    for path in ("/messages/", "/notifications/"):
+        assert MESSAGE_CANARY not in other_client.get(path).content.decode()

@@ -1,8 +1,9 @@
 """Known XSS payloads through every place member text appears: none survives as markup.
 
 Each payload of xss_corpus.txt is written as an answer, an answer edit, a proposed question, an
-overview with sources, a display name and a profile text; then every page that shows them is
-parsed and checked for anything executable or anything loading from elsewhere.
+overview with sources, a display name, a profile text, a connection note and a private message;
+then every page that shows them is parsed and checked for anything executable or anything
+loading from elsewhere.
 """
 
 from html.parser import HTMLParser
@@ -13,10 +14,13 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from raremap.accounts.models import User
-from raremap.accounts.services import user_update_profile
+from raremap.accounts.services import token_create, user_update_profile
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
+from raremap.connections import services as connections
+from raremap.connections.models import NOTE_MAX_LENGTH
 from raremap.core.text import render_markdown
+from raremap.moderation.models import Report
 from raremap.moderation.services import report_submit
 from raremap.questions import services
 from raremap.questions.models import Question, Status
@@ -108,6 +112,13 @@ def written(dfsp: Disease) -> dict[str, object]:
     MembershipFactory(user=editor, disease=dfsp, role=Role.PROFESSIONAL)
     follower = UserFactory(display_name="Follower")
     services.follow_set(user=follower, question=best, follow=True)
+    # Friend receives a request with a note from every author; Pen Pal accepts one from each
+    # and gets a message (both see the authors' names in their lists and notifications).
+    friend = UserFactory(display_name="Friend")
+    pen_pal = UserFactory(display_name="Pen Pal")
+    for user in (friend, pen_pal):
+        MembershipFactory(user=user, disease=dfsp)
+    conversations = []
     authors = []
     for i, payload in enumerate(CORPUS):
         author = UserFactory(reputation=100, profile_public=True)
@@ -131,6 +142,16 @@ def written(dfsp: Disease) -> dict[str, object]:
             question=best, editor=editor, body=payload, sources=payload, summary=payload
         )
         report_submit(reporter=follower, reason="other", details=payload, answer=answer)
+        note = payload[:NOTE_MAX_LENGTH]
+        waiting = connections.connection_request(requester=author, recipient=friend, note=note)
+        report_submit(reporter=friend, reason="spam", details=payload, connection=waiting)
+        connection = connections.connection_request(requester=author, recipient=pen_pal, note=note)
+        connections.connection_accept(user=pen_pal, connection=connection)
+        message = connections.message_send(
+            sender=author, conversation=connection.conversation, body=payload
+        )
+        report_submit(reporter=pen_pal, reason="abuse", details=payload, message=message)
+        conversations.append(connection.conversation)
         authors.append((author, answer, proposed))
     moderator = UserFactory(display_name="Moderator")
     Group.objects.get(name="Moderators").user_set.add(moderator)
@@ -140,6 +161,9 @@ def written(dfsp: Disease) -> dict[str, object]:
         "follower": follower,
         "moderator": moderator,
         "authors": authors,
+        "friend": friend,
+        "pen_pal": pen_pal,
+        "conversations": conversations,
     }
 
 
@@ -161,7 +185,40 @@ def test_no_payload_survives_on_any_page(written: dict, client: Client) -> None:
         "notifications": follower_client.get("/notifications/"),
         "moderation queue": moderator_client.get("/moderation/"),
         "moderation queue, page 2": moderator_client.get("/moderation/?page=2"),
+        "moderation queue, page 3": moderator_client.get("/moderation/?page=3"),
+        "moderation queue, page 4": moderator_client.get("/moderation/?page=4"),
+        "moderation queue, page 5": moderator_client.get("/moderation/?page=5"),
+        "moderation queue, page 6": moderator_client.get("/moderation/?page=6"),
     }
+    friend_client, pen_pal_client = Client(), Client()
+    friend_client.force_login(written["friend"])  # type: ignore[arg-type]
+    pen_pal_client.force_login(written["pen_pal"])  # type: ignore[arg-type]
+    pages["requests with notes"] = friend_client.get("/connections/")
+    pages["request notifications"] = friend_client.get("/notifications/")
+    pages["connections"] = pen_pal_client.get("/connections/")
+    pages["inbox"] = pen_pal_client.get("/messages/")
+    pages["inbox, page 2"] = pen_pal_client.get("/messages/?page=2")
+    pages["message notifications"] = pen_pal_client.get("/notifications/")
+    for conversation in written["conversations"]:  # type: ignore[union-attr]
+        key = conversation.public_id
+        pages[f"conversation {key}"] = pen_pal_client.get(f"/messages/{key}/")
+        message = conversation.messages.get()
+        pages[f"message report form {key}"] = pen_pal_client.get(
+            f"/moderation/report/message/{key}/{message.pk}/"
+        )
+        report = message.reports.get()
+        pages[f"reported message {key}"] = moderator_client.post(
+            f"/moderation/report/{report.pk}/read/"
+        )
+    for report in Report.objects.filter(connection__isnull=False):
+        pages[f"reported request {report.pk}"] = moderator_client.post(
+            f"/moderation/report/{report.pk}/read/"
+        )
+        pages[f"request report form {report.pk}"] = friend_client.get(
+            f"/moderation/report/request/{report.connection.public_id}/"
+        )
+    pages["moderation log (reads)"] = moderator_client.get("/moderation/log/")
+    pages["moderation log (reads), page 2"] = moderator_client.get("/moderation/log/?page=2")
     for author, answer, proposed in written["authors"]:  # type: ignore[union-attr]
         own = Client()
         own.force_login(author)
@@ -170,9 +227,17 @@ def test_no_payload_survives_on_any_page(written: dict, client: Client) -> None:
         pages[f"answer edit {key}"] = own.get(f"/answers/{answer.pk}/edit/")
         pages[f"answer history {key}"] = own.get(f"/answers/{answer.pk}/history/")
         pages[f"profile {key}"] = follower_client.get(f"/accounts/u/{author.public_id}/")
+        pages[f"profile with connect box {key}"] = friend_client.get(
+            f"/accounts/u/{author.public_id}/"
+        )
+        pages[f"ask form {key}"] = friend_client.get(f"/connections/member/{author.public_id}/ask/")
     for name, response in pages.items():
         assert response.status_code == 200, name
         assert problems_in(response.content.decode()) == [], name
+    # The private places did show every payload (so the checks above could fail).
+    assert pages["requests with notes"].content.decode().count('class="note"') == len(CORPUS)
+    inbox = [pages[name].content.decode() for name in ("inbox", "inbox, page 2")]
+    assert sum(page.count('<li class="unread">') for page in inbox) == len(CORPUS)
 
 
 def test_no_payload_survives_in_the_api(written: dict, client: Client) -> None:
@@ -183,5 +248,11 @@ def test_no_payload_survives_in_the_api(written: dict, client: Client) -> None:
         answers = client.get(f"{base}/answers", {"page": page}).json()["results"]
         fragments += [a["body_html"] for a in answers]
     assert len(fragments) == 1 + len(CORPUS)
+    _token, secret = token_create(user=written["pen_pal"], name="xss")
+    auth = {"Authorization": f"Bearer {secret}"}
+    for conversation in written["conversations"]:
+        path = f"/api/v1/conversations/{conversation.public_id}/messages"
+        fragments += [m["body_html"] for m in client.get(path, headers=auth).json()["results"]]
+    assert len(fragments) == 1 + 2 * len(CORPUS)
     for html in fragments:
         assert problems_in(html) == [], html

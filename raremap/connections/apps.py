@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConnectionsConfig(AppConfig):
+    name = "raremap.connections"
+    verbose_name = "Connections and private messages"

@@ -1,0 +1,410 @@
+"""The connection and message pages, with and without htmx."""
+
+import re
+
+import pytest
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from raremap.accounts.models import User
+from raremap.catalog.models import Disease
+from raremap.connections import limits, services
+from raremap.connections.models import Block, Connection, Conversation, Message
+from raremap.core.throttle import throttle_hit
+from raremap.questions.models import Notification
+from tests.connections.conftest import BODY, NOTE, taken_part
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+State = Connection.State
+
+
+def text_of(response) -> str:  # type: ignore[no-untyped-def]
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def profile(user: User) -> str:
+    return f"/accounts/u/{user.public_id}/"
+
+
+def _public(*users: User) -> None:
+    User.objects.filter(pk__in=[u.pk for u in users]).update(profile_public=True)
+
+
+# --- the profile's Connect box --------------------------------------------------------------
+
+
+def test_the_profile_offers_connect_to_members_who_may_ask(
+    pair: tuple[User, User], member_client: Client, other_client: Client
+) -> None:
+    member, other = pair
+    _public(member, other)
+
+    page = text_of(member_client.get(profile(other)))
+    assert "Ask Brisk Otter to connect." in page
+    assert f'action="/connections/member/{other.public_id}/ask/"' in (
+        member_client.get(profile(other)).content.decode()
+    )
+    # Brisk Otter has not taken part yet: told why, no form.
+    page = other_client.get(profile(member)).content.decode()
+    assert "once they have taken part" in page
+    assert f"/connections/member/{member.public_id}/ask/" not in page
+    # One's own profile offers nothing.
+    assert "Ask Quiet Heron" not in text_of(member_client.get(profile(member)))
+
+
+def test_the_profile_keeps_its_404_rules(
+    pair: tuple[User, User], member_client: Client, client: Client
+) -> None:
+    _member, other = pair  # profiles private by default
+    assert member_client.get(profile(other)).status_code == 404
+    _public(other)
+    assert client.get(profile(other)).status_code == 404  # anonymous
+    assert member_client.get(profile(other)).status_code == 200
+
+
+def test_no_connect_button_without_a_shared_community(member: User, member_client: Client) -> None:
+    taken_part(member)
+    stranger = UserFactory(display_name="Far Away", profile_public=True)
+
+    page = text_of(member_client.get(profile(stranger)))
+
+    assert "You can connect with members who share a community with you." in page
+    assert "Ask Far Away" not in page
+
+
+def test_the_ask_page_does_not_name_a_hidden_member(member: User, member_client: Client) -> None:
+    taken_part(member)
+    hidden = UserFactory(display_name="Hidden Heron")  # private profile, no shared community
+
+    response = member_client.get(f"/connections/member/{hidden.public_id}/ask/")
+
+    assert response.status_code == 404
+    assert "Hidden Heron" not in response.content.decode()
+
+
+# --- asking and answering -------------------------------------------------------------------
+
+
+def test_ask_accept_and_write(
+    pair: tuple[User, User], member_client: Client, other_client: Client
+) -> None:
+    _member, other = pair
+    note = 'Hi <script>alert(1)</script> & "you"'
+
+    response = member_client.post(f"/connections/member/{other.public_id}/ask/", {"note": note})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/connections/"
+    connection = Connection.objects.get()
+    received = other_client.get("/connections/").content.decode()
+    assert "Quiet Heron wants to connect" in received
+    assert "Hi &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;you&#34;" in received
+    assert "Notifications 1 new" in text_of(other_client.get("/connections/"))
+    sent = text_of(member_client.get("/connections/"))
+    assert "To Brisk Otter" in sent
+    assert "Waiting for an answer" in sent
+
+    accepted = other_client.post(f"/connections/{connection.public_id}/accept/")
+
+    conversation = Conversation.objects.get()
+    assert accepted["Location"] == f"/messages/{conversation.public_id}/"
+    sent = member_client.post(f"/messages/{conversation.public_id}/send/", {"body": BODY})
+    message = Message.objects.get()
+    assert sent["Location"] == f"/messages/{conversation.public_id}/#message-{message.pk}"
+    assert "Messages 1 new" in text_of(other_client.get("/messages/"))
+    page = other_client.get(f"/messages/{conversation.public_id}/").content.decode()
+    assert BODY in page
+    assert f'hx-post="/messages/{conversation.public_id}/read/" hx-trigger="load"' in page
+    assert 'class="message-item unread"' in page
+
+    read = other_client.post(f"/messages/{conversation.public_id}/read/")
+
+    assert read["Location"] == f"/messages/{conversation.public_id}/"
+    assert "Messages 1 new" not in text_of(other_client.get("/messages/"))
+    assert "Brisk Otter accepted your request to connect" in text_of(
+        member_client.get("/notifications/")
+    )
+
+
+def test_a_new_member_gets_a_clear_refusal(pair: tuple[User, User], other_client: Client) -> None:
+    member, _other = pair
+
+    response = other_client.post(f"/connections/member/{member.public_id}/ask/", {"note": NOTE})
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert (
+        "New members can ask to connect once they have taken part: write a few answers to "
+        "questions in your communities first. You can already accept requests." in page
+    )
+    assert not Connection.objects.exists()
+
+
+def test_htmx_answers_a_request_in_place(asked: Connection, other_client: Client) -> None:
+    response = other_client.post(
+        f"/connections/{asked.public_id}/accept/", headers={"HX-Request": "true"}
+    )
+
+    conversation = Conversation.objects.get()
+    assert response.status_code == 200
+    assert response.content.decode().startswith(f'<li id="request-{asked.public_id}"')
+    assert f'href="/messages/{conversation.public_id}/"' in response.content.decode()
+
+
+def test_decline_withdraw_and_end(
+    asked: Connection, member_client: Client, other_client: Client
+) -> None:
+    other_client.post(f"/connections/{asked.public_id}/decline/")
+    asked.refresh_from_db()
+    assert asked.state == State.DECLINED
+    assert "Waiting for an answer" in text_of(member_client.get("/connections/"))
+
+    member_client.post(f"/connections/{asked.public_id}/withdraw/")
+    asked.refresh_from_db()
+    assert asked.state == State.WITHDRAWN
+    assert "You have no requests waiting." in text_of(member_client.get("/connections/"))
+
+    again = services.connection_request(requester=asked.requester, recipient=asked.recipient)
+    services.connection_accept(user=asked.recipient, connection=again)
+    response = member_client.post(f"/connections/{again.public_id}/end/")
+    assert response["Location"] == "/connections/"
+    again.refresh_from_db()
+    assert again.state == State.ENDED
+    assert member_client.get(f"/messages/{again.conversation.public_id}/").status_code == 404
+
+
+def test_others_cannot_answer_a_request(asked: Connection, outsider_client: Client) -> None:
+    for action in ("accept", "decline", "withdraw", "end"):
+        assert outsider_client.post(f"/connections/{asked.public_id}/{action}/").status_code == 404
+    asked.refresh_from_db()
+    assert asked.state == State.PENDING
+
+
+def test_block_and_unblock_from_the_pages(conversation: Conversation, other_client: Client) -> None:
+    member = conversation.connection.requester
+
+    response = other_client.post(f"/connections/member/{member.public_id}/block/")
+
+    assert response["Location"] == "/connections/"
+    assert Block.objects.filter(blocked=member).exists()
+    page = text_of(other_client.get("/connections/"))
+    assert "Quiet Heron Blocked on" in page
+    other_client.post(f"/connections/member/{member.public_id}/unblock/")
+    assert not Block.objects.exists()
+    assert other_client.get(f"/messages/{conversation.public_id}/").status_code == 404
+
+
+def test_sending_with_htmx_returns_the_message_and_a_fresh_form(
+    conversation: Conversation, member_client: Client
+) -> None:
+    url = f"/messages/{conversation.public_id}/send/"
+
+    response = member_client.post(url, {"body": "*Hello*"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    message = Message.objects.get()
+    assert html.lstrip().startswith(f'<li id="message-{message.pk}" class="message-item mine">')
+    assert "<em>Hello</em>" in html
+    assert 'id="message-form"' in html
+    assert 'hx-swap-oob="true"' in html
+    assert "*Hello*" not in html  # the form comes back empty
+
+
+def test_a_refused_message_keeps_its_text(conversation: Conversation, other_client: Client) -> None:
+    url = f"/messages/{conversation.public_id}/send/"
+    links = " ".join(f"https://example.org/{n}" for n in range(3))
+
+    for headers in ({}, {"HX-Request": "true"}):
+        response = other_client.post(url, {"body": links}, headers=headers)
+        assert response.status_code == 200
+        assert "Please use at most 2 links in one message." in text_of(response)
+        assert "https://example.org/2" in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_htmx_marks_read_without_a_page(conversation: Conversation, member_client: Client) -> None:
+    response = member_client.post(
+        f"/messages/{conversation.public_id}/read/", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 204
+
+
+def test_writes_need_post_and_csrf(asked: Connection, other_member: User) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(other_member)
+
+    assert client.get(f"/connections/{asked.public_id}/accept/").status_code == 405
+    assert client.post(f"/connections/{asked.public_id}/accept/").status_code == 403
+    asked.refresh_from_db()
+    assert asked.state == State.PENDING
+
+
+def test_pages_need_a_login(client: Client, conversation: Conversation) -> None:
+    for path in ("/connections/", "/messages/", f"/messages/{conversation.public_id}/"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+
+
+# --- throttles ------------------------------------------------------------------------------
+
+
+def _use_up(limit: limits.Limit, user: User) -> None:
+    for _ in range(limit.count):
+        throttle_hit(limit, f"user:{user.pk}")
+
+
+def test_connection_requests_are_throttled(pair: tuple[User, User], member_client: Client) -> None:
+    member, other = pair
+    _use_up(limits.REQUESTS, member)
+
+    response = member_client.post(f"/connections/member/{other.public_id}/ask/", {"note": NOTE})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert not Connection.objects.exists()
+
+
+def test_messages_are_throttled(conversation: Conversation, member_client: Client) -> None:
+    _use_up(limits.MESSAGES, conversation.connection.requester)
+
+    response = member_client.post(f"/messages/{conversation.public_id}/send/", {"body": BODY})
+
+    assert response.status_code == 429
+    assert not Message.objects.exists()
+
+
+def test_block_and_answer_changes_are_throttled(asked: Connection, other_client: Client) -> None:
+    _use_up(limits.CONNECTION_CHANGES, asked.recipient)
+
+    assert other_client.post(f"/connections/{asked.public_id}/accept/").status_code == 429
+    member = asked.requester
+    assert other_client.post(f"/connections/member/{member.public_id}/block/").status_code == 429
+
+
+# --- queries do not grow --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_inbox_costs_the_same_with_1_or_30_conversations(
+    dfsp: Disease,
+    member: User,
+    member_client: Client,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    count: int,
+) -> None:
+    MembershipFactory(user=member, disease=dfsp)
+    taken_part(member)
+    for n in range(count):
+        friend = UserFactory(display_name=f"Friend {n}")
+        MembershipFactory(user=friend, disease=dfsp)
+        connection = services.connection_request(requester=member, recipient=friend)
+        services.connection_accept(user=friend, connection=connection)
+        services.message_send(sender=friend, conversation=connection.conversation, body="Hi")
+
+    # session, member, count and page of conversations, the header's unread counts
+    with django_assert_num_queries(5):
+        response = member_client.get("/messages/")
+
+    assert response.status_code == 200
+    assert text_of(response).count(" · new") == count
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_a_conversation_costs_the_same_with_1_or_30_messages(
+    conversation: Conversation,
+    member_client: Client,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    count: int,
+) -> None:
+    connection = conversation.connection
+    for n in range(count):
+        sender = connection.requester if n % 2 else connection.recipient
+        services.message_send(sender=sender, conversation=conversation, body=f"Message {n}")
+
+    # session, member, the conversation with both members, its messages, the header's counts
+    with django_assert_num_queries(5):
+        response = member_client.get(f"/messages/{conversation.public_id}/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('class="message-item') == count
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_connections_page_costs_the_same_with_more_rows(
+    dfsp: Disease,
+    member: User,
+    member_client: Client,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    count: int,
+) -> None:
+    MembershipFactory(user=member, disease=dfsp)
+    taken_part(member)
+    for n in range(count):
+        friends = [UserFactory(display_name=f"Friend {n}-{k}") for k in range(4)]
+        for friend in friends:
+            MembershipFactory(user=friend, disease=dfsp)
+        taken_part(friends[0])
+        services.connection_request(requester=friends[0], recipient=member)  # received
+        services.connection_request(requester=member, recipient=friends[1])  # sent
+        connected = services.connection_request(requester=member, recipient=friends[2])
+        services.connection_accept(user=friends[2], connection=connected)
+        services.block_create(blocker=member, blocked=friends[3])
+
+    # session, member, received, sent, count and page of connections, blocks, header counts
+    with django_assert_num_queries(8):
+        response = member_client.get("/connections/")
+
+    page = text_of(response)
+    assert page.count("wants to connect") == count
+    assert page.count("Blocked on") == count
+
+
+def test_notifications_list_costs_one_query_for_every_kind(
+    conversation: Conversation,
+    other_client: Client,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    connection = conversation.connection
+    services.message_send(sender=connection.requester, conversation=conversation, body=BODY)
+    assert Notification.objects.filter(user=connection.recipient).count() == 2
+
+    # session, member, the notifications with everything they name, the header's counts
+    with django_assert_num_queries(4):
+        response = other_client.get("/notifications/")
+
+    assert "New message from Quiet Heron" in text_of(response)
+
+
+def test_mark_all_read_leaves_new_messages_to_their_conversation(
+    conversation: Conversation, other_client: Client
+) -> None:
+    services.message_send(
+        sender=conversation.connection.requester, conversation=conversation, body=BODY
+    )
+
+    other_client.post("/notifications/")
+
+    header = text_of(other_client.get("/connections/"))
+    assert "Messages 1 new" in header
+    assert "Notifications 1 new" not in header
+    other_client.post(f"/messages/{conversation.public_id}/read/")
+    assert "Messages 1 new" not in text_of(other_client.get("/connections/"))
+
+
+def test_the_pages_speak_spanish(conversation: Conversation, member_client: Client) -> None:
+    services.message_send(
+        sender=conversation.connection.recipient, conversation=conversation, body=BODY
+    )
+
+    connections = text_of(member_client.get("/es/connections/"))
+    inbox = text_of(member_client.get("/es/messages/"))
+    page = text_of(member_client.get(f"/es/messages/{conversation.public_id}/"))
+
+    assert "Solicitudes para ti" in connections
+    assert "Mensajes 1 sin leer" in inbox
+    assert "Conversación con Brisk Otter" in page
