@@ -222,6 +222,30 @@ def prepare(data: Path, members: int, env: dict[str, str], reuse: bool) -> dict[
     return steps
 
 
+def run_child(script: Path, args: list[str], env: dict[str, str], log: Path) -> tuple[Any, float]:
+    """Run a Python script of this checkout as a child (Django settings set); return the JSON
+    on the last line of its output and its peak RSS in MB (wait4's ru_maxrss)."""
+    with log.open("w") as out:
+        child = subprocess.Popen(
+            [str(BIN / "python"), str(script), *args],
+            env={**env, "DJANGO_SETTINGS_MODULE": "raremap.settings"},
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _pid, status, usage = os.wait4(child.pid, 0)
+        except BaseException:
+            child.kill()
+            child.wait()
+            raise
+        child.returncode = os.waitstatus_to_exitcode(status)
+    lines = log.read_text().strip().splitlines()
+    if child.returncode or not lines:
+        raise RuntimeError(f"{script.name} {args} failed ({child.returncode}); see {log}")
+    return json.loads(lines[-1]), round(usage.ru_maxrss / 1024, 1)
+
+
 NGINX_CONF = """\
 worker_processes 2;
 pid {dir}/nginx.pid;

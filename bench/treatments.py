@@ -50,6 +50,7 @@ from foundation import (
     free_ports,
     measure_url,
     raremap,
+    run_child,
     wait_until_up,
 )
 from questions import site_env
@@ -185,29 +186,6 @@ def child_recompute() -> dict[str, Any]:
 # --- the parent --------------------------------------------------------------------------------
 
 
-def run_child(env: dict[str, str], log: Path, *args: str) -> tuple[dict[str, Any], float]:
-    """Run this script as a child; return its JSON answer and its peak RSS in MB (wait4)."""
-    with log.open("w") as out:
-        child = subprocess.Popen(
-            [str(BIN / "python"), str(Path(__file__).resolve()), "--child", *args],
-            env={**env, "DJANGO_SETTINGS_MODULE": "raremap.settings"},
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            _pid, status, usage = os.wait4(child.pid, 0)
-        except BaseException:
-            child.kill()
-            child.wait()
-            raise
-        child.returncode = os.waitstatus_to_exitcode(status)
-    lines = log.read_text().strip().splitlines()
-    if child.returncode or not lines:
-        raise RuntimeError(f"child {args} failed ({child.returncode}); see {log}")
-    return json.loads(lines[-1]), round(usage.ru_maxrss / 1024, 1)
-
-
 def prepare(args: argparse.Namespace, data: Path, env: dict[str, str]) -> dict[str, Any]:
     steps: dict[str, Any] = {}
     if not (args.reuse and (data / "raremap.sqlite3").exists()):
@@ -224,12 +202,10 @@ def prepare(args: argparse.Namespace, data: Path, env: dict[str, str]) -> dict[s
             steps[name] = {"seconds": seconds, "output": output.splitlines()[-3:]}
             print(f"  {name}: {seconds} s", flush=True)
     fill, rss = run_child(
+        Path(__file__).resolve(),
+        ["--child", "fill", str(args.reports), str(args.diseases), str(args.treatments)],
         env,
         data / "fill.log",
-        "fill",
-        str(args.reports),
-        str(args.diseases),
-        str(args.treatments),
     )
     steps["fill"] = {**fill, "peak_mb": rss}
     print(f"  fill: {fill}", flush=True)
@@ -239,7 +215,9 @@ def prepare(args: argparse.Namespace, data: Path, env: dict[str, str]) -> dict[s
 def recompute(args: argparse.Namespace, data: Path, env: dict[str, str]) -> dict[str, Any]:
     runs = []
     for n in range(args.runs):
-        answer, peak = run_child(env, data / f"recompute-{n}.log", "recompute")
+        answer, peak = run_child(
+            Path(__file__).resolve(), ["--child", "recompute"], env, data / f"recompute-{n}.log"
+        )
         if "error" in answer:
             print(f"  recompute: {answer['error']}", flush=True)
             return {"error": answer["error"], "runs": []}
