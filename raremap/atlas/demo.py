@@ -72,8 +72,9 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
     cities: dict[str, list[Place]] = {}
     written = 0
     now = timezone.now()
+    joined = 0
     for disease in Disease.objects.filter(primary_code__in=DISEASES):
-        _join_enough(disease)
+        joined += _join_enough(disease)
         focus = _focus()
         memberships = (
             Membership.objects.filter(
@@ -109,12 +110,17 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
                 )
                 written += 1
             map_publish(disease_id=disease.pk)
-    if stdout:
-        stdout.write(f"Demo map: {written} demo members put on {len(DISEASES)} maps.")
+    if stdout and written:
+        stdout.write(
+            f"Demo map: {written} demo members put on {len(DISEASES)} maps "
+            f"({joined} memberships added)."
+        )
+    elif stdout:
+        stdout.write("Demo map is current.")
     return written
 
 
-def _join_enough(disease: Disease) -> None:
+def _join_enough(disease: Disease) -> int:
     """Join demo members of the most common demo countries to a demo disease's community until
     it has its target of demo members there (deterministic: in id order)."""
     demo = User.objects.filter(is_demo=True).exclude(country="")
@@ -124,12 +130,15 @@ def _join_enough(disease: Disease) -> None:
     )
     missing = TARGET.get(disease.primary_code, TARGET_DEFAULT) - members.count()
     if missing <= 0:
-        return
+        return 0
     joining = demo.filter(country__in=focus).exclude(memberships__disease=disease).order_by("pk")
+    joined = 0
     for user in joining[:missing]:
         rng = random.Random(f"{SEED}:join:{disease.primary_code}:{user.public_id}")
         role = rng.choices([r for r, _w in JOIN_ROLES], weights=[w for _r, w in JOIN_ROLES])[0]
         membership_join(user=user, disease=disease, role=role)
+        joined += 1
+    return joined
 
 
 def _focus() -> list[str]:

@@ -156,6 +156,8 @@ LOCAL_SNAPSHOT_SECONDS = 5  # with a per-process cache, which other processes ca
 
 def _snapshot_seconds() -> int:
     return SNAPSHOT_SECONDS if settings.CACHE_IS_SHARED else LOCAL_SNAPSHOT_SECONDS
+
+
 PEOPLE_PER_PAGE = 20
 # People lists are what a scraper would page through: generous for a person, not for a bot
 # (pages and API share it).

@@ -342,7 +342,7 @@ def test_question_page_queries_do_not_grow_with_answers(
 
     # Cold: the catalog part of the disease (5), then as below (8), plus the overview part
     # (overview, counts, questions, the treatment ranking; no digest yet) and the answers.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):  # 18, and the map's snapshot (cold)
         member_client.get(BEST)
     # Warm (the rendered parts are cached until the question changes): session, member,
     # question, membership, moderator check, my votes, follow, unread notifications.
@@ -360,7 +360,7 @@ def test_anonymous_question_page_queries_do_not_grow_with_answers(
 
     # the catalog part (5); question, overview, counts, questions, treatment ranking, answers
     # (no digest yet)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):  # 11, and the map's snapshot (cold)
         client.get(BEST, headers={"Cookie": "messages=x"})  # no full-page cache
     with django_assert_num_queries(1):  # the question's version: the rest is cached
         client.get(BEST, headers={"Cookie": "messages=x"})
