@@ -78,7 +78,7 @@ def place_markers(
     cells: list[tuple[Place, int]], labels: dict[int, str], href: str, scale: float = 1.0
 ) -> list[Marker]:
     """One marker per published place of a country, at the place's centre. Places whose
-    centres would coincide are nudged apart by a fixed step in a fixed order (by place id), so
+    centres would coincide are moved along a fixed spiral in a fixed order (by place id), so
     the picture is the same for every request. `scale` shrinks markers and steps for a zoomed
     view (the view's width / the world's)."""
     largest = max((n for _place, n in cells), default=1)
@@ -86,16 +86,18 @@ def place_markers(
     taken: set[tuple[int, int]] = set()
     for place, n in sorted(cells, key=lambda row: row[0].pk)[:MARKERS_MAX]:
         x, y = project(place.latitude, place.longitude)
-        step = 0
+        # A spiral out from the centre, one step further each time, so that any number of
+        # coinciding places finds a free spot (a fixed-radius walk could circle forever).
+        centre_x, centre_y, step = x, y, 0
         while (round(x / scale), round(y / scale)) in taken:
             step += 1
-            x += 1.5 * scale * math.cos(step)
-            y += 1.5 * scale * math.sin(step)
+            x = centre_x + 1.5 * scale * math.sqrt(step) * math.cos(step * 2.4)
+            y = centre_y + 1.5 * scale * math.sqrt(step) * math.sin(step * 2.4)
         taken.add((round(x / scale), round(y / scale)))
         markers.append(
             Marker(
-                round(x, 1),
-                round(y, 1),
+                round(x, 2),  # two decimals: a zoomed country view spans a few units
+                round(y, 2),
                 round(radius(n, largest) * scale, 2),
                 n,
                 labels[place.pk],
