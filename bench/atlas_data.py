@@ -25,11 +25,11 @@ import django
 
 django.setup()  # before the models are imported: this file runs as a script
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 from django.utils import timezone
 
 from raremap.accounts.models import User
+from raremap.accounts.sessions import SessionStore
 from raremap.atlas.models import MapConsent, MapEntry, Place, Precision
 from raremap.atlas.services import CONSENT_VERSION, map_join, map_publish, map_withdraw
 from raremap.catalog.models import Disease

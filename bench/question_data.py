@@ -13,10 +13,10 @@ import time
 import django
 
 django.setup()  # before the models are imported: this file runs as a script
-from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
 
 from raremap.accounts.models import User
+from raremap.accounts.sessions import SessionStore
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.communities.services import membership_join

@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "raremap.accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "raremap.core.middleware.PrivatePageMiddleware",
@@ -120,7 +120,7 @@ TEMPLATES = [
             "environment": "raremap.core.jinja2.environment",
             "context_processors": [
                 "raremap.core.jinja2.language",
-                "raremap.questions.context.notifications",
+                "raremap.accounts.context.nav",
             ],
         },
     },
@@ -189,7 +189,8 @@ else:
 CACHE_IS_SHARED = bool(REDIS_URL)
 
 # Sessions live in the database only: a cache outage must not log anyone out or break log-in.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Database sessions read with their member and the header counts in one query.
+SESSION_ENGINE = "raremap.accounts.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14  # absolute limit: two weeks
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

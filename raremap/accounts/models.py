@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -105,3 +106,23 @@ class ApiToken(models.Model):
         # A plain hash is enough: the secret is 256 random bits, nothing to brute-force, and a
         # deterministic hash lets the unique index find the token in one look-up.
         return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Session(AbstractBaseSession):
+    """A browser session, with the member it is logged in as (None before logging in).
+
+    The member's id, also inside the signed session data, is kept in a column so that a
+    member's page reads the session, the member and the header's counts in one query
+    (raremap.accounts.sessions), and so that a member's sessions can be found (and end with
+    the account: CASCADE).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    @classmethod
+    def get_session_store_class(cls) -> type:
+        from raremap.accounts.sessions import SessionStore
+
+        return SessionStore

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Expression, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import get_language, override
 
@@ -286,14 +286,10 @@ def notification_list(user: User, *, limit: int = 50) -> list[Notification]:
     )
 
 
-def notification_unread_counts(user: User) -> dict[str, int]:
-    """Unread notifications for the header, in one query: "messages" (conversations with
-    something new) and "notifications" (everything else)."""
-    if not user.is_authenticated:
-        return {"notifications": 0, "messages": 0}
-    return Notification.objects.filter(
-        notification_visible_q(), user=user, read_at__isnull=True
-    ).aggregate(
-        notifications=Count("id", filter=~Q(kind=_KIND.NEW_MESSAGE)),
-        messages=Count("id", filter=Q(kind=_KIND.NEW_MESSAGE)),
-    )
+def notification_unread(user_id: Expression, *, messages: bool) -> QuerySet:
+    """A member's unread notifications for the header (raremap.accounts.nav): "messages"
+    (conversations with something new) or "notifications" (everything else)."""
+    unread = Notification.objects.filter(notification_visible_q(), user=user_id, read_at=None)
+    if messages:
+        return unread.filter(kind=_KIND.NEW_MESSAGE)
+    return unread.exclude(kind=_KIND.NEW_MESSAGE)

@@ -6,14 +6,15 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.contrib.sessions.models import Session
 from django.core import mail
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from raremap.accounts.models import User
+from raremap.accounts.models import Session, User
 from tests.accounts.helpers import (
     LOGIN,
     LOGOUT,
@@ -40,6 +41,7 @@ def test_session_key_rotates_at_login(client: Client, member: User) -> None:
     anonymous["seen"] = True
     anonymous.save()
     before = session_key(client)
+    assert Session.objects.filter(session_key=before).exists()
 
     client.post(LOGIN, {"email": "owner@example.org", "password": PASSWORD})
 
@@ -58,6 +60,7 @@ def test_session_cookie_is_http_only_and_same_site(client: Client, member: User)
 
 def test_logout_deletes_the_session(member_client: Client) -> None:
     key = session_key(member_client)
+    assert Session.objects.filter(session_key=key).exists()
 
     member_client.post(LOGOUT)
 
@@ -184,3 +187,56 @@ def test_reset_mail_is_in_the_language_of_the_page(client: Client, member: User)
     client.post(f"/es{RESET}", {"email": "owner@example.org"})
 
     assert reset_path(mail.outbox[0]).startswith("/es/accounts/password/reset/")
+
+
+# The session engine reads the member with the session (raremap.accounts.sessions); the
+# authentication middleware accepts that member only where Django would.
+
+
+def test_a_session_row_names_its_member(member: User, member_client: Client) -> None:
+    assert Session.objects.get(session_key=session_key(member_client)).user_id == member.pk
+
+
+def test_a_member_page_reads_session_member_and_header_in_one_query(
+    member_client: Client,
+) -> None:
+    with CaptureQueriesContext(connection) as captured:
+        response = member_client.get("/")
+
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if any(t in query["sql"] for t in ("accounts_", "auth_", "questions_notification"))
+    ]
+    assert "Quiet Heron" in text_of(response)  # the header knows the member
+    assert len(reads) == 1
+    assert "accounts_session" in reads[0]
+    assert "questions_notification" in reads[0]
+
+
+def test_a_deactivated_member_is_logged_out(member: User, member_client: Client) -> None:
+    User.objects.filter(pk=member.pk).update(is_active=False)
+
+    assert logged_in(member_client) is False
+
+
+def test_a_session_made_for_another_password_is_refused(
+    member: User, member_client: Client
+) -> None:
+    # The password changes behind the session's back (an admin, another process).
+    member.set_password(NEW_PASSWORD)
+    User.objects.filter(pk=member.pk).update(password=member.password)
+
+    assert logged_in(member_client) is False
+
+
+def test_the_signed_session_data_decides_who_is_logged_in(
+    member_client: Client, other_member: User
+) -> None:
+    # The session's signed data names the member; a user column saying otherwise is ignored.
+    Session.objects.filter(session_key=session_key(member_client)).update(user=other_member)
+
+    page = text_of(member_client.get(SETTINGS))
+
+    assert "Quiet Heron" in page
+    assert "Brisk Otter" not in page

@@ -31,8 +31,7 @@ def in_thread(work: Callable[[], Any]) -> Any:
 
 
 def _two_answers_and_a_voter() -> dict[str, Any]:
-    from django.contrib.sessions.backends.db import SessionStore
-
+    from raremap.accounts.sessions import SessionStore
     from raremap.catalog.models import Disease
     from raremap.communities.models import Role
     from raremap.questions import services

@@ -187,7 +187,7 @@ def test_the_queue_costs_the_same_with_private_reports(
         moderation.report_submit(reporter=asked, reason="spam", connection=other)
 
     # as the moderation queue's own test: 10 whatever it lists
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         response = moderator_client.get("/moderation/")
 
     assert response.content.decode().count("Private message by") == n

@@ -247,9 +247,9 @@ def test_member_page_queries_do_not_grow_with_treatments(
     rankings_recompute()
     member_client.get(PAGE)
 
-    # session, member, membership; the rankings with their treatments; unread notifications
-    # (the header); the member counts come from the cache
-    with django_assert_num_queries(5):
+    # the session with the member and the header's counts, membership; the rankings with
+    # their treatments; the member counts come from the cache
+    with django_assert_num_queries(3):
         response = member_client.get(PAGE)
     assert response.content.decode().count('<table class="chart">') == count
 

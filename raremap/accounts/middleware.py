@@ -1,0 +1,45 @@
+"""Authentication from the member the session was read with (raremap.accounts.sessions).
+
+Django's AuthenticationMiddleware reads the member with a query of its own. Here, when the
+session store already read the member, the same checks Django makes are made on that row:
+the session names this member and an installed backend, the account is active, and the
+session's hash matches the member's password hash. Anything else — no member, another
+member, a hash made with an older secret, an inactive account — goes down Django's own path,
+which handles it (cycling the key, flushing, anonymous).
+"""
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
+
+from raremap.accounts.models import User
+
+
+def _session_member(request: HttpRequest) -> User | None:
+    session = request.session
+    user_id = session.get(auth.SESSION_KEY)  # reads the session (and its member) if not yet
+    member = getattr(session, "member", None)
+    if member is None or user_id != str(member.pk) or not member.is_active:
+        return None
+    if session.get(auth.BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    if not constant_time_compare(
+        session.get(auth.HASH_SESSION_KEY) or "", member.get_session_auth_hash()
+    ):
+        return None
+    return member
+
+
+def get_user(request: HttpRequest) -> object:
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = _session_member(request) or auth.get_user(request)
+    return request._cached_user
+
+
+class AuthenticationMiddleware(DjangoAuthentication):
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: get_user(request))

@@ -1,0 +1,96 @@
+"""Prepared queries: an ORM query compiled to SQL once per process, then run with new values.
+
+Building a Django query (filters, joins, compiling) costs 0.1–0.3 ms; running the resulting
+SQL on an index costs a few hundredths of that. The handful of reads that every member's page
+makes (their session and user, their membership, their votes) are written once with the ORM,
+like every other query, and compiled the first time they run: the values that change between
+calls are passed as distinct placeholders (`Param`), found again in the compiled parameters,
+and replaced on each call. Column values go through the same converters as the ORM's (SQLite
+dates, booleans), and rows come back as dictionaries, as `.values()` gives them.
+
+Only exact comparisons can take a placeholder (`field=param`): a lookup that transforms its
+value (`__in`, `__contains`) would hide it, and compiling says so.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class Param:
+    """A placeholder for one value of a prepared query."""
+
+    name: str
+    kind: type = int
+
+    def sample(self, position: int) -> object:
+        # Values no real query would hold, so that they are found only where they were put.
+        if self.kind is int:
+            return -7_355_608_000_000 - position
+        return f"\x00prepared:{self.name}:{position}"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    slots: tuple[tuple[int, str], ...]  # (position in params, placeholder name)
+    names: tuple[str, ...]
+    compiler: Any  # holds the converters for the selected columns
+
+
+class Prepared:
+    """A `.values()` query built by `build(**placeholders)`, compiled on first use for each
+    database alias."""
+
+    def __init__(self, build: Callable[..., QuerySet], *params: Param) -> None:
+        self.build = build
+        self.params = params
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _compile(self, alias: str) -> _Compiled:
+        samples = {p.name: p.sample(i) for i, p in enumerate(self.params)}
+        queryset = self.build(**samples).using(alias)
+        query = queryset.query
+        if not query.values_select and not query.annotation_select:
+            raise TypeError("A prepared query selects named values (.values(...)).")
+        compiler = query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        by_sample = {sample: name for name, sample in samples.items()}
+        slots = tuple(
+            (position, by_sample[value])
+            for position, value in enumerate(params)
+            if isinstance(value, int | str) and value in by_sample
+        )
+        missing = set(samples) - {name for _position, name in slots}
+        if missing:
+            raise TypeError(f"Placeholders not found as exact values: {sorted(missing)}")
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        return _Compiled(sql, tuple(params), slots, names, compiler)
+
+    def rows(self, alias: str = "default", **values: object) -> list[dict[str, Any]]:
+        compiled = self._compiled.get(alias)
+        if compiled is None:
+            compiled = self._compiled[alias] = self._compile(alias)
+        connection = connections[alias]
+        params = list(compiled.params)
+        for position, name in compiled.slots:
+            value = values[name]
+            if isinstance(value, datetime):
+                value = connection.ops.adapt_datetimefield_value(value)
+            params[position] = value
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            fetched = cursor.fetchall()
+        names = compiled.names
+        rows = compiled.compiler.results_iter(results=[fetched])
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def first(self, alias: str = "default", **values: object) -> dict[str, Any] | None:
+        rows = self.rows(alias, **values)
+        return rows[0] if rows else None

@@ -1,0 +1,50 @@
+"""Prepared queries give what the ORM query they were written as gives."""
+
+import pytest
+from django.db.models import Count
+
+from raremap.accounts.models import User
+from raremap.core.prepared import Param, Prepared
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _by_name(name: str, points: int):  # type: ignore[no-untyped-def]
+    return (
+        User.objects.filter(display_name=name, reputation=points, is_active=True)
+        .values("id", "display_name", "is_active", "date_joined")
+        .annotate(groups=Count("groups"))
+    )
+
+
+BY_NAME = Prepared(_by_name, Param("name", str), Param("points"))
+
+
+def test_rows_match_the_orm_for_every_value() -> None:
+    UserFactory(display_name="Ada", reputation=10)
+    UserFactory(display_name="Bea", reputation=0)
+    UserFactory(display_name="Cy", is_active=False)
+
+    for name, points in [("Ada", 10), ("Ada", 0), ("Bea", 0), ("Cy", 0), ("Dee", 0)]:
+        assert BY_NAME.rows(name=name, points=points) == list(_by_name(name, points))
+
+
+def test_converted_values_are_python_values() -> None:
+    UserFactory(display_name="Ada")
+
+    row = BY_NAME.first(name="Ada", points=0)
+
+    assert row is not None
+    assert row["is_active"] is True
+    assert row["date_joined"].tzinfo is not None
+
+
+def test_a_placeholder_the_query_hides_is_refused() -> None:
+    hidden = Prepared(
+        lambda name: User.objects.filter(display_name__contains=name).values("id"),
+        Param("name", str),
+    )
+
+    with pytest.raises(TypeError, match="name"):
+        hidden.rows(name="Ada")
