@@ -1,33 +1,35 @@
-"""The question page's list of answers, rendered once per question version and kept in the cache.
+"""The question page, rendered once per question version and kept in the cache
+(raremap.core.shell).
 
 Rendering thirty answers is most of a question page's time (docs/architecture.md), and it is
-the same for everyone but for three things: the viewer's own votes, whether they may vote, and
-whether an answer is theirs (edit) or someone else's (report). The list is rendered without a
-request, with a marker where each of those goes, and filled in per request by `personalise`
-(a dictionary look-up per answer). The cache key holds Question.changed_at, which every service
-that changes an answer, a vote or a status bumps, so a stale list is never served.
+the same for everyone but for a few regions: the viewer's vote box and own-answer links, the
+follow form, the answer form, the overview's edit link and the join button. The page is
+rendered as an anonymous visitor sees it and completed per request by `member_fillers` (a
+dictionary look-up per answer). The key holds Question.changed_at, which every service that
+changes an answer, a vote or a status bumps, so a stale page is never served; member counts,
+names and reputation points may lag PART_SECONDS.
 """
 
-import re
 from dataclasses import dataclass
 from functools import cache
 
 from django.core.cache import cache as django_cache
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import get_language, gettext, override
 
-from raremap.accounts.models import User
 from raremap.catalog.models import Disease
+from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
-from raremap.questions import selectors
+from raremap.core.shell import Filler, KeptPage, Viewer, keep, render_fragment, render_kept
+from raremap.questions import permissions, selectors
+from raremap.questions.forms import AnswerForm
 from raremap.questions.models import Question
 
 # Names and reputation points next to answers may lag this long behind a change elsewhere.
 PART_SECONDS = 5 * 60
-_MARKER = re.compile(r"<!--(vote|own):(\d+)-->")
-_PART_MARKER = re.compile(r"<!--(overview-edit:edit|overview-edit:write|join)-->")
 
 
 @dataclass(frozen=True)
@@ -89,59 +91,101 @@ def _on_map(disease: Disease) -> int:
     return snapshot_get(disease.pk)["total"]
 
 
-def personalise_part(
-    part: QuestionPart, *, question: Question, can_edit_overview: bool, is_member: bool
-) -> tuple[str, str]:
-    """The overview and side column with the viewer's edit link and join button."""
-    labels = _labels(get_language())
-    slug = question.disease.slug
-
-    def fill(match: re.Match[str]) -> str:
-        if match[1] == "join":
-            if is_member:
-                return ""
-            join = reverse("catalog:disease-detail", args=[slug]) + "#community"
-            return labels["join"].format(join=join)
-        if not can_edit_overview:
-            return ""
-        edit = reverse("questions:overview-edit", args=[slug, question.slug])
-        return labels["overview_" + match[1].rsplit(":", 1)[1]].format(edit=edit)
-
-    return _PART_MARKER.sub(fill, part.main_html), _PART_MARKER.sub(fill, part.aside_html)
-
-
-@dataclass(frozen=True)
-class AnswerListPart:
-    html: str  # with <!--vote:ID--> and <!--own:ID--> markers
-    authors: dict[int, int]  # answer id → author id
-    scores: dict[int, int]  # answer id → score
-    has_demo: bool  # a demo answer is on the page (the page says so in its banner)
-    page: selectors.AnswerPage  # without its answers
-
-
-def answer_list_part(question: Question, *, sort: str, number: int) -> AnswerListPart:
-    """One page of a question's answers, rendered, from the cache when it is current."""
+def question_page(
+    request: HttpRequest, question: Question, *, symptoms_html: str, sort: str, number: int
+) -> KeptPage:
+    """The question page as an anonymous visitor sees it, kept until the question changes;
+    its data: {answer id: (author id, score)} of the answers on it."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
-    key = f"questions:answers:{question.pk}:{version}:{sort}:{number}:{language}"
-    part = django_cache.get(key)
-    if part is None:
+    key = f"questions:page:{question.disease_id}:{question.slug}:{version}:{sort}:{number}"
+    key += f":{language}"
+
+    def render() -> tuple[str, dict[int, tuple[int, int]]]:
+        part = question_part(question, symptoms_html=symptoms_html)
         page = selectors.answer_page(question, sort=sort, number=number)
-        html = render_to_string(
-            "questions/_answer_list.html",
-            {"page": page, "question": question, "disease": question.disease},
+        context = {
+            "disease": question.disease,
+            "question": question,
+            "part": part,
+            "page": page,
+            "has_demo_answers": any(a.is_demo for a in page.answers),
+            "form": AnswerForm(),
+            "vote_box": vote_box,
+        }
+        html = render_kept("questions/question_detail.html", context, request)
+        return html, {a.pk: (a.author_id, a.score) for a in page.answers}
+
+    return keep(key, PART_SECONDS, render)
+
+
+def member_fillers(
+    viewer: Viewer, page: KeptPage, *, question: Question, membership: Membership | None
+) -> dict[str, Filler]:
+    """Fill a member's regions of the question page: votes, own links, follow, answer form,
+    overview edit link, join button."""
+    request = viewer.request
+    user = request.user
+    labels = _labels(get_language())
+    answers: dict[int, tuple[int, int]] = page.data
+    votes = selectors.vote_map(user, answers)
+    slug = question.disease.slug
+    context = {
+        "request": request,
+        "LANGUAGE_CODE": request.LANGUAGE_CODE,
+        "disease": question.disease,
+        "question": question,
+    }
+
+    def vote(argument: str, _anonymous: str) -> str:
+        answer_id = int(argument)
+        author_id, score = answers[answer_id]
+        return vote_box(
+            answer_id=answer_id,
+            score=score,
+            my_vote=votes.get(answer_id, 0),
+            can_vote=author_id != user.pk,
+            csrf_input=viewer.csrf_input,
         )
-        part = AnswerListPart(
-            html=html,
-            authors={a.pk: a.author_id for a in page.answers},
-            scores={a.pk: a.score for a in page.answers},
-            has_demo=any(a.is_demo for a in page.answers),
-            page=selectors.AnswerPage(
-                answers=[], sort=page.sort, number=page.number, total=page.total
-            ),
+
+    def own(argument: str, _anonymous: str) -> str:
+        answer_id = int(argument)
+        if answers[answer_id][0] == user.pk:
+            return f'<a href="{_url(labels["edit_url"], answer_id)}">{labels["edit"]}</a>'
+        return f'<a href="{_url(labels["report_url"], answer_id)}">{labels["report"]}</a>'
+
+    def follow(_argument: str, _anonymous: str) -> str:
+        following = selectors.follow_exists(user, question)
+        return render_fragment(
+            "questions/_follow.html",
+            {**context, "following": following, "csrf_input": viewer.csrf_input},
         )
-        django_cache.set(key, part, PART_SECONDS)
-    return part
+
+    def answer_form(_argument: str, _anonymous: str) -> str:
+        return render_fragment(
+            "questions/_answer_form.html",
+            {
+                **context,
+                "can_answer": permissions.can_answer(user, membership),
+                "form": AnswerForm(),
+                "csrf_input": viewer.csrf_input,
+            },
+        )
+
+    def overview_edit(argument: str, _anonymous: str) -> str:
+        if not permissions.can_edit_overview(user, membership):
+            return ""
+        edit = reverse("questions:overview-edit", args=[slug, question.slug])
+        return labels["overview_" + argument].format(edit=edit)
+
+    return {
+        "vote": vote,
+        "own": own,
+        "follow": follow,
+        "answer-form": answer_form,
+        "overview-edit": overview_edit,
+        "join": lambda _argument, anonymous: "" if membership else anonymous,
+    }
 
 
 @cache
@@ -156,9 +200,6 @@ def _labels(language: str) -> dict[str, str]:
             "vote_url": reverse("questions:answer-vote", args=[0]),
             "edit_url": reverse("questions:answer-edit", args=[0]),
             "report_url": reverse("moderation:answer-report", args=[0]),
-            "join": '<p><a class="button" href="{join}">'
-            + escape(gettext("Join the community"))
-            + "</a></p>",
             "overview_edit": ' · <a href="{edit}">' + escape(gettext("Edit")) + "</a>",
             "overview_write": ' <a href="{edit}">' + escape(gettext("Write it")) + "</a>",
         }
@@ -193,28 +234,3 @@ def vote_box(*, answer_id: int, score: int, my_vote: int, can_vote: bool, csrf_i
         )
     parts.append("</form>")
     return "".join(parts)
-
-
-def personalise(part: AnswerListPart, *, user: User, votes: dict[int, int], csrf_input: str) -> str:
-    """Fill the viewer's votes and links into a rendered list of answers."""
-    labels = _labels(get_language())
-    member = user.is_authenticated
-
-    def fill(match: re.Match[str]) -> str:
-        answer_id = int(match[2])
-        own = member and part.authors[answer_id] == user.pk
-        if match[1] == "vote":
-            return vote_box(
-                answer_id=answer_id,
-                score=part.scores[answer_id],
-                my_vote=votes.get(answer_id, 0),
-                can_vote=member and not own,
-                csrf_input=csrf_input,
-            )
-        if own:
-            return f'<a href="{_url(labels["edit_url"], answer_id)}">{labels["edit"]}</a>'
-        if member:
-            return f'<a href="{_url(labels["report_url"], answer_id)}">{labels["report"]}</a>'
-        return ""
-
-    return _MARKER.sub(fill, part.html)

@@ -16,6 +16,7 @@ from raremap.catalog.fragments import disease_part
 from raremap.catalog.models import Disease
 from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
+from raremap.core.shell import Viewer, base_fillers
 from raremap.core.throttle import Limit, throttled
 from raremap.questions import fragments, permissions, reputation, selectors, services
 from raremap.questions.forms import (
@@ -70,34 +71,15 @@ def question_detail(request: HttpRequest, slug: str, qslug: str) -> HttpResponse
     if query.is_valid():
         sort = query.cleaned_data["sort"] or "score"
         number = query.cleaned_data["page"] or 1
-    membership = membership_get(request.user, part.disease)
-    user = request.user
-    can_edit_overview = user.is_authenticated and permissions.can_edit_overview(user, membership)
-    main = fragments.question_part(question, symptoms_html=part.symptoms_html)
-    main_html, aside_html = fragments.personalise_part(
-        main, question=question, can_edit_overview=can_edit_overview, is_member=bool(membership)
+    page = fragments.question_page(
+        request, question, symptoms_html=part.symptoms_html, sort=sort, number=number
     )
-    answers = fragments.answer_list_part(question, sort=sort, number=number)
-    votes = selectors.vote_map(user, answers.authors)
-    context = {
-        "disease": part.disease,
-        "question": question,
-        "part": {"main_html": main_html, "aside_html": aside_html, "demo": main.demo},
-        "page": answers.page,
-        # Anonymous visitors get no forms here: no CSRF cookie, so the page stays cacheable.
-        "answers_html": fragments.personalise(
-            answers,
-            user=user,
-            votes=votes,
-            csrf_input=str(csrf_input(request)) if user.is_authenticated else "",
-        ),
-        "has_demo_answers": answers.has_demo,
-        "membership": membership,
-        "following": selectors.follow_exists(user, question),
-        "can_answer": permissions.can_answer(user, membership),
-        "form": AnswerForm(),
-    }
-    return render(request, "questions/question_detail.html", context)
+    viewer = Viewer(request)
+    fillers = base_fillers(viewer)
+    if request.user.is_authenticated:
+        membership = membership_get(request.user, part.disease)
+        fillers |= fragments.member_fillers(viewer, page, question=question, membership=membership)
+    return HttpResponse(page.fill(fillers))
 
 
 @require_POST

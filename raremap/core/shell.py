@@ -1,0 +1,144 @@
+"""Kept pages: a page rendered once for everyone, with its personal regions marked, completed
+per request.
+
+Most of a busy page is the same for every visitor: a question with thirty answers, a disease's
+treatment ranking, a map. What differs is small and known — the header's account links, flash
+messages, a member's own votes, forms that carry a CSRF token. Such a page is rendered once as
+an anonymous visitor sees it, with each part that differs written between `<!--@name-->` and
+`<!--/@name-->` in its template, and kept in the cache under a key that changes whenever its
+content does. A request then costs its own data and a few small strings: each region is filled
+by the filler registered for its name (the part before a colon — `vote:12` is filled by the
+`vote` filler, given "12"); a region without a filler keeps what an anonymous visitor sees.
+
+`base.html` marks two regions every page has: `nav` (the header's account links) and `messages`
+(flash messages); `base_fillers` fills them. Regions do not nest.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template import engines
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+
+from raremap.accounts.nav import nav_counts
+
+_REGION = re.compile(r"<!--@(([\w-]+)(?::([\w.-]+))?)-->(.*?)<!--/@\1-->", re.S)
+
+# A filler gets the region's argument (after the colon, or "") and its anonymous content.
+Filler = Callable[[str, str], str]
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    texts: tuple[str, ...]  # the page between regions: one more than regions
+    regions: tuple[tuple[str, str, str], ...]  # (name, argument, anonymous content)
+    data: Any = None  # what the page's fillers need to know of its content
+
+    @classmethod
+    def parse(cls, html: str, data: Any = None) -> "KeptPage":
+        texts, regions, start = [], [], 0
+        for match in _REGION.finditer(html):
+            texts.append(html[start : match.start()])
+            regions.append((match[2], match[3] or "", match[4]))
+            start = match.end()
+        texts.append(html[start:])
+        return cls(tuple(texts), tuple(regions), data)
+
+    def fill(self, fillers: Mapping[str, Filler]) -> str:
+        """The page with each region filled (markers left out)."""
+        texts = self.texts
+        out = [texts[0]]
+        for index, (name, argument, anonymous) in enumerate(self.regions, 1):
+            filler = fillers.get(name)
+            out.append(anonymous if filler is None else filler(argument, anonymous))
+            out.append(texts[index])
+        return "".join(out)
+
+
+def keep(key: str, seconds: int, render: Callable[[], tuple[str, Any]]) -> KeptPage:
+    """The kept page under `key` (which must change with the page's content), made from
+    what `render` returns when it is missing: the page's HTML and its data."""
+    page = cache.get(key)
+    if page is None:
+        page = KeptPage.parse(*render())
+        cache.set(key, page, seconds)
+    return page
+
+
+def anonymous_twin(request: HttpRequest) -> HttpRequest:
+    """A request for the same page by an anonymous visitor with no cookies: what a kept page
+    is rendered for."""
+    twin = HttpRequest()
+    twin.method = "GET"
+    twin.path, twin.path_info = request.path, request.path_info
+    twin.META = {
+        key: request.META[key] for key in ("SERVER_NAME", "SERVER_PORT") if key in request.META
+    }
+    twin.GET = request.GET
+    twin.user = AnonymousUser()
+    twin.LANGUAGE_CODE = getattr(request, "LANGUAGE_CODE", None)
+    return twin
+
+
+def render_kept(template: str, context: dict[str, Any], request: HttpRequest) -> str:
+    """Render a page template as its anonymous twin would see it."""
+    return render_to_string(template, context, request=anonymous_twin(request))
+
+
+def render_fragment(template: str, context: dict[str, Any]) -> str:
+    """A small template rendered straight by Jinja (no context processors): the caller gives
+    everything it uses."""
+    return engines["jinja2"].env.get_template(template).render(context)
+
+
+@dataclass
+class Viewer:
+    """What the fillers of one request share: the request and its CSRF field, made once (each
+    `get_token` masks the secret anew)."""
+
+    request: HttpRequest
+    _csrf_input: str | None = None
+
+    @property
+    def csrf_input(self) -> str:
+        if self._csrf_input is None:
+            self._csrf_input = format_html(
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+                get_token(self.request),
+            )
+        return self._csrf_input
+
+
+def base_fillers(viewer: Viewer) -> dict[str, Filler]:
+    """Fillers for the regions of base.html: the account links and flash messages."""
+    request = viewer.request
+    fillers: dict[str, Filler] = {
+        "messages": lambda _argument, _anonymous: render_fragment(
+            "core/_messages.html", {"request": request}
+        )
+    }
+    user = request.user
+    if user.is_authenticated:
+        language = getattr(request, "LANGUAGE_CODE", None)
+
+        def nav(_argument: str, _anonymous: str) -> str:
+            counts = nav_counts(user)
+            return render_fragment(
+                "core/_account_nav.html",
+                {
+                    "request": request,
+                    "LANGUAGE_CODE": language,
+                    "csrf_input": viewer.csrf_input,
+                    "nav_count": counts.__getitem__,
+                },
+            )
+
+        fillers["nav"] = nav
+    return fillers
