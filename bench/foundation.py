@@ -179,6 +179,19 @@ def fetch(url: str, cookie: str = "") -> tuple[int, bytes, dict[str, str]]:
         return error.code, error.read(), dict(error.headers)
 
 
+def browser_cookie(url: str, cookie: str) -> str:
+    """What a browser sends from its second page on: `cookie` and the CSRF cookie the site set
+    on the first (without it, every request would make a new CSRF secret)."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        set_cookies = response.headers.get_all("Set-Cookie") or []
+    for header in set_cookies:
+        name, _, rest = header.partition("=")
+        if name.strip() == "csrftoken":
+            return f"{cookie}; csrftoken={rest.split(';', 1)[0]}"
+    return cookie
+
+
 def wait_until_up(url: str, processes: Processes, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

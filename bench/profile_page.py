@@ -1,7 +1,7 @@
 """Where one page's time goes: requests through the real WSGI handler, in this process.
 
     .venv/bin/python bench/profile_page.py [PATH] [--requests 300] [--cookie messages=x]
-        [--persistent] [--profile 25] [--data bench/out/data]
+        [--persistent] [--profile 25] [--sort tottime] [--data bench/out/data]
 
 Uses the site that bench/foundation.py built (bench/out/data). Each request goes through
 `raremap.wsgi.application` and is closed like a server closes it, so Django's end-of-request
@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--persistent", action="store_true", help="CONN_MAX_AGE=None")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="top N functions")
     parser.add_argument("--data", type=Path, default=DATA, help="a site's data directory")
+    parser.add_argument("--sort", default="tottime", help="profile order (cumulative, …)")
     args = parser.parse_args()
     data = args.data.resolve()
     if not (data / "raremap.sqlite3").exists():
@@ -135,7 +136,7 @@ def main() -> None:
     rest = total - sum(spent.values())
     print(f"  rest       {rest / n * 1000:6.2f} ms  (middleware, view, ORM query building)")
     if profiler:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(args.profile)
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)
 
 
 if __name__ == "__main__":

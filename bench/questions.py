@@ -31,6 +31,7 @@ from foundation import (
     OUT,
     ROOT,
     Processes,
+    browser_cookie,
     fetch,
     free_ports,
     measure_url,
@@ -145,6 +146,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         processes.start("nginx", nginx, small_env, data / "nginx.log")
         wait_until_up(f"http://127.0.0.1:{static}/", processes)
 
+        member = browser_cookie(f"http://127.0.0.1:{miss}{PAGE}", member)
         member_page = fetch(f"http://127.0.0.1:{miss}{PAGE}", member)[1].decode()
         pressed = member_page.count('aria-pressed="true"')
         answers = member_page.count('class="answer"')

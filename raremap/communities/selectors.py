@@ -8,12 +8,23 @@ from django.utils.translation import get_language, override
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role, RoleCount
+from raremap.core.prepared import Param, Prepared, columns
+
+_MEMBERSHIP = Prepared(
+    lambda user, disease: (
+        Membership.objects.filter(user_id=user, disease_id=disease)
+        .order_by("pk")
+        .values(*columns(Membership))[:1]
+    ),
+    Param("user"),
+    Param("disease"),
+)
 
 
 def membership_get(user: User, disease: Disease) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return Membership.objects.filter(user=user, disease=disease).first()
+    return _MEMBERSHIP.instance(Membership, user=user.pk, disease=disease.pk)
 
 
 COUNTS_SECONDS = 10 * 60

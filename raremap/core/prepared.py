@@ -6,7 +6,8 @@ makes (their session and user, their membership, their votes) are written once w
 like every other query, and compiled the first time they run: the values that change between
 calls are passed as distinct placeholders (`Param`), found again in the compiled parameters,
 and replaced on each call. Column values go through the same converters as the ORM's (SQLite
-dates, booleans), and rows come back as dictionaries, as `.values()` gives them.
+dates, booleans), and rows come back as dictionaries, as `.values()` gives them, or as model
+instances.
 
 Only exact comparisons can take a placeholder (`field=param`): a lookup that transforms its
 value (`__in`, `__contains`) would hide it, and compiling says so.
@@ -15,10 +16,12 @@ value (`__in`, `__contains`) would hide it, and compiling says so.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,8 @@ class _Compiled:
     params: tuple[Any, ...]
     slots: tuple[tuple[int, str], ...]  # (position in params, placeholder name)
     names: tuple[str, ...]
-    compiler: Any  # holds the converters for the selected columns
+    compiler: Any
+    converters: dict[int, Any]  # the ORM's converters of the selected columns, by position
 
 
 class Prepared:
@@ -71,7 +75,8 @@ class Prepared:
         if missing:
             raise TypeError(f"Placeholders not found as exact values: {sorted(missing)}")
         names = (*query.extra_select, *query.values_select, *query.annotation_select)
-        return _Compiled(sql, tuple(params), slots, names, compiler)
+        converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
+        return _Compiled(sql, tuple(params), slots, names, compiler, converters)
 
     def rows(self, alias: str = "default", **values: object) -> list[dict[str, Any]]:
         compiled = self._compiled.get(alias)
@@ -88,9 +93,23 @@ class Prepared:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
         names = compiled.names
-        rows = compiled.compiler.results_iter(results=[fetched])
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        if compiled.converters:
+            fetched = compiled.compiler.apply_converters(fetched, compiled.converters)
+        return [dict(zip(names, row, strict=True)) for row in fetched]
 
     def first(self, alias: str = "default", **values: object) -> dict[str, Any] | None:
         rows = self.rows(alias, **values)
         return rows[0] if rows else None
+
+    def instance(self, model: type[M], alias: str = "default", **values: object) -> M | None:
+        """The first row as a model instance (the query selects the model's own columns by
+        attribute name: `.values(*columns(Model))`)."""
+        row = self.first(alias, **values)
+        if row is None:
+            return None
+        return model.from_db(alias, list(row), list(row.values()))
+
+
+def columns(model: type[Model]) -> tuple[str, ...]:
+    """A model's own columns, to select with `.values()` for `Prepared.instance`."""
+    return tuple(field.attname for field in model._meta.concrete_fields)

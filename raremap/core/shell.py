@@ -15,17 +15,19 @@ by the filler registered for its name (the part before a colon — `vote:12` is 
 """
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.html import format_html
+from markupsafe import Markup
 
 from raremap.accounts.nav import nav_counts
 
@@ -98,6 +100,13 @@ def render_fragment(template: str, context: dict[str, Any]) -> str:
     return engines["jinja2"].env.get_template(template).render(context)
 
 
+# Fragments remembered per process, with a slot for the CSRF field (masked anew per request).
+_CSRF_SLOT = "<!--csrf-->"
+_CSRF_SLOT_HTML = Markup(_CSRF_SLOT)  # noqa: S704 (a constant)
+_FRAGMENTS: dict[tuple[str, Hashable], str] = {}
+FRAGMENTS_KEPT = 4096
+
+
 @dataclass
 class Viewer:
     """What the fillers of one request share: the request and its CSRF field, made once (each
@@ -105,6 +114,20 @@ class Viewer:
 
     request: HttpRequest
     _csrf_input: str | None = None
+
+    def fragment(self, template: str, key: Hashable, context: Callable[[], dict[str, Any]]) -> str:
+        """A small template for this request. `key` holds everything the fragment shows but
+        the CSRF field: the rendering is remembered in this process under it (`context` is
+        called only to render it)."""
+        html = _FRAGMENTS.get((template, key))
+        if html is None:
+            html = render_fragment(template, {**context(), "csrf_input": _CSRF_SLOT_HTML})
+            if len(_FRAGMENTS) >= FRAGMENTS_KEPT:
+                _FRAGMENTS.clear()
+            _FRAGMENTS[template, key] = html
+        if _CSRF_SLOT in html:
+            html = html.replace(_CSRF_SLOT, self.csrf_input)
+        return html
 
     @property
     def csrf_input(self) -> str:
@@ -119,23 +142,25 @@ class Viewer:
 def base_fillers(viewer: Viewer) -> dict[str, Filler]:
     """Fillers for the regions of base.html: the account links and flash messages."""
     request = viewer.request
-    fillers: dict[str, Filler] = {
-        "messages": lambda _argument, _anonymous: render_fragment(
-            "core/_messages.html", {"request": request}
-        )
-    }
+
+    def messages(_argument: str, _anonymous: str) -> str:
+        if not get_messages(request):  # counting does not mark them shown
+            return ""
+        return render_fragment("core/_messages.html", {"request": request})
+
+    fillers: dict[str, Filler] = {"messages": messages}
     user = request.user
     if user.is_authenticated:
         language = getattr(request, "LANGUAGE_CODE", None)
 
         def nav(_argument: str, _anonymous: str) -> str:
             counts = nav_counts(user)
-            return render_fragment(
+            return viewer.fragment(
                 "core/_account_nav.html",
-                {
+                (language, user.pk, user.display_name, user.public_id, *counts.items()),
+                lambda: {
                     "request": request,
                     "LANGUAGE_CODE": language,
-                    "csrf_input": viewer.csrf_input,
                     "nav_count": counts.__getitem__,
                 },
             )

@@ -23,7 +23,7 @@ from django.utils.translation import get_language, gettext, override
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
-from raremap.core.shell import Filler, KeptPage, Viewer, keep, render_fragment, render_kept
+from raremap.core.shell import Filler, KeptPage, Viewer, keep, render_kept
 from raremap.questions import permissions, selectors
 from raremap.questions.forms import AnswerForm
 from raremap.questions.models import Question
@@ -126,9 +126,10 @@ def member_fillers(
     overview edit link, join button."""
     request = viewer.request
     user = request.user
-    labels = _labels(get_language())
+    language = get_language()
+    labels = _labels(language)
     answers: dict[int, tuple[int, int]] = page.data
-    votes = selectors.vote_map(user, answers)
+    votes = selectors.vote_map(user, question)
     slug = question.disease.slug
     context = {
         "request": request,
@@ -156,20 +157,18 @@ def member_fillers(
 
     def follow(_argument: str, _anonymous: str) -> str:
         following = selectors.follow_exists(user, question)
-        return render_fragment(
+        return viewer.fragment(
             "questions/_follow.html",
-            {**context, "following": following, "csrf_input": viewer.csrf_input},
+            (language, slug, question.slug, question.pk, following),
+            lambda: {**context, "following": following},
         )
 
     def answer_form(_argument: str, _anonymous: str) -> str:
-        return render_fragment(
+        can_answer = permissions.can_answer(user, membership)
+        return viewer.fragment(
             "questions/_answer_form.html",
-            {
-                **context,
-                "can_answer": permissions.can_answer(user, membership),
-                "form": AnswerForm(),
-                "csrf_input": viewer.csrf_input,
-            },
+            (language, slug, question.disease.name, question.slug, can_answer),
+            lambda: {**context, "can_answer": can_answer, "form": AnswerForm()},
         )
 
     def overview_edit(argument: str, _anonymous: str) -> str:

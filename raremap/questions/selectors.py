@@ -4,7 +4,6 @@ Only PUBLISHED questions and answers are ever returned to members; moderators se
 through raremap.moderation. Every list has a constant number of queries.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -16,6 +15,7 @@ from django.utils.translation import get_language, override
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
+from raremap.core.prepared import Param, Prepared, columns
 from raremap.questions.models import (
     Answer,
     DigestItem,
@@ -88,12 +88,23 @@ def question_list(disease: Disease) -> list[QuestionItem]:
     return items
 
 
+_QUESTION = Prepared(
+    lambda disease, slug: (
+        Question.objects.filter(disease_id=disease, slug=slug)
+        .order_by("pk")
+        .values(*columns(Question))[:1]
+    ),
+    Param("disease"),
+    Param("slug", str),
+)
+
+
 def question_get(disease: Disease, slug: str) -> Question:
     """A published question, or an unsaved standard one (no row until something is written).
 
     Raises Http404 for unknown slugs and for questions that are pending, hidden or removed.
     """
-    question = Question.objects.filter(disease=disease, slug=slug).first()
+    question = _QUESTION.instance(Question, disease=disease.pk, slug=slug)
     if question is None:
         if slug not in BY_SLUG:
             raise Http404("No such question")
@@ -171,12 +182,22 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
     return page
 
 
-def vote_map(user: User, answer_ids: Iterable[int]) -> dict[int, int]:
-    """The member's votes on these answers: answer id → +1 or -1 (one query; none if anonymous)."""
-    ids = list(answer_ids)
-    if not user.is_authenticated or not ids:
+_VOTES = Prepared(
+    lambda user, question: Vote.objects.filter(user_id=user, answer__question_id=question).values(
+        "answer_id", "value"
+    ),
+    Param("user"),
+    Param("question"),
+)
+
+
+def vote_map(user: User, question: Question) -> dict[int, int]:
+    """The member's votes on a question's answers: answer id → +1 or -1 (one query; none if
+    anonymous)."""
+    if not user.is_authenticated or question.pk is None:
         return {}
-    return dict(Vote.objects.filter(user=user, answer__in=ids).values_list("answer_id", "value"))
+    rows = _VOTES.rows(user=user.pk, question=question.pk)
+    return {row["answer_id"]: row["value"] for row in rows}
 
 
 def answer_get_for_author(*, user: User, answer_id: int) -> Answer:
@@ -240,10 +261,19 @@ def digest_list(question: Question) -> list[DigestItem]:
     )
 
 
+_FOLLOW = Prepared(
+    lambda user, question: Follow.objects.filter(user_id=user, question_id=question).values("pk")[
+        :1
+    ],
+    Param("user"),
+    Param("question"),
+)
+
+
 def follow_exists(user: User, question: Question) -> bool:
     if not user.is_authenticated or question.pk is None:
         return False
-    return Follow.objects.filter(user=user, question=question).exists()
+    return _FOLLOW.first(user=user.pk, question=question.pk) is not None
 
 
 # Connection states as raremap.connections names them (that app builds on this one, so they
