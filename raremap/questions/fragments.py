@@ -126,6 +126,7 @@ def member_fillers(
     overview edit link, join button."""
     request = viewer.request
     user = request.user
+    user_id = user.pk
     language = get_language()
     labels = _labels(language)
     answers: dict[int, tuple[int, int]] = page.data
@@ -145,13 +146,14 @@ def member_fillers(
             answer_id=answer_id,
             score=score,
             my_vote=votes.get(answer_id, 0),
-            can_vote=author_id != user.pk,
+            can_vote=author_id != user_id,
             csrf_input=viewer.csrf_input,
+            language=language,
         )
 
     def own(argument: str, _anonymous: str) -> str:
         answer_id = int(argument)
-        if answers[answer_id][0] == user.pk:
+        if answers[answer_id][0] == user_id:
             return f'<a href="{_url(labels["edit_url"], answer_id)}">{labels["edit"]}</a>'
         return f'<a href="{_url(labels["report_url"], answer_id)}">{labels["report"]}</a>'
 
@@ -208,13 +210,13 @@ def _url(pattern: str, answer_id: int) -> str:
     return pattern.replace("/0/", f"/{answer_id}/", 1)
 
 
-def vote_box(*, answer_id: int, score: int, my_vote: int, can_vote: bool, csrf_input: str) -> str:
-    """The vote form of one answer; htmx swaps it after a vote. Works without JavaScript."""
-    labels = _labels(get_language())
-    url = _url(labels["vote_url"], answer_id)
+@cache
+def _vote_form(language: str, can_vote: bool, my_vote: int) -> str:
+    """The vote form for one state, with {url}, {csrf} and {score} to fill."""
+    labels = {k: v.replace("{", "{{").replace("}", "}}") for k, v in _labels(language).items()}
     parts = [
-        f'<form class="vote" method="post" action="{url}" hx-post="{url}" hx-target="this" '
-        f'hx-swap="outerHTML">{csrf_input}'
+        '<form class="vote" method="post" action="{url}" hx-post="{url}" hx-target="this" '
+        'hx-swap="outerHTML">{csrf}'
     ]
     if can_vote:
         pressed = "true" if my_vote == 1 else "false"
@@ -223,7 +225,7 @@ def vote_box(*, answer_id: int, score: int, my_vote: int, can_vote: bool, csrf_i
             f'aria-pressed="{pressed}" aria-label="{labels["up"]}" title="{labels["up"]}">▲'
             "</button>"
         )
-    parts.append(f'<strong class="score" aria-label="{labels["score"]}">{int(score)}</strong>')
+    parts.append(f'<strong class="score" aria-label="{labels["score"]}">{{score}}</strong>')
     if can_vote:
         pressed = "true" if my_vote == -1 else "false"
         parts.append(
@@ -233,3 +235,20 @@ def vote_box(*, answer_id: int, score: int, my_vote: int, can_vote: bool, csrf_i
         )
     parts.append("</form>")
     return "".join(parts)
+
+
+def vote_box(
+    *,
+    answer_id: int,
+    score: int,
+    my_vote: int,
+    can_vote: bool,
+    csrf_input: str,
+    language: str | None = None,
+) -> str:
+    """The vote form of one answer; htmx swaps it after a vote. Works without JavaScript."""
+    language = language or get_language()
+    url = _url(_labels(language)["vote_url"], answer_id)
+    return _vote_form(language, can_vote, my_vote).format(
+        url=url, csrf=csrf_input, score=int(score)
+    )
