@@ -33,6 +33,10 @@ from raremap.accounts.nav import nav_counts
 
 _REGION = re.compile(r"<!--@(([\w-]+)(?::([\w.-]+))?)-->(.*?)<!--/@\1-->", re.S)
 
+# How long a kept page may show counts and names that changed elsewhere (what its key holds
+# is never stale).
+KEPT_SECONDS = 5 * 60
+
 # A filler gets the region's argument (after the colon, or "") and its anonymous content.
 Filler = Callable[[str, str], str]
 

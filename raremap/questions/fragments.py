@@ -23,13 +23,13 @@ from django.utils.translation import get_language, gettext, override
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
-from raremap.core.shell import Filler, KeptPage, Viewer, keep, render_kept
+from raremap.core.shell import KEPT_SECONDS, Filler, KeptPage, Viewer, keep, render_kept
 from raremap.questions import permissions, selectors
 from raremap.questions.forms import AnswerForm
 from raremap.questions.models import Question
 
 # Names and reputation points next to answers may lag this long behind a change elsewhere.
-PART_SECONDS = 5 * 60
+PART_SECONDS = KEPT_SECONDS
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pycountry
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
+from raremap.core.prepared import Param, Prepared
 from raremap.treatments.models import (
     ReportedFor,
     Treatment,
@@ -197,6 +198,25 @@ def _ranking_rows(disease: Disease) -> list[TreatmentRanking]:
         )
         .order_by("-score", "-reports", "treatment__name", "treatment_id")
     )
+
+
+_VERSION = Prepared(
+    lambda disease: (
+        TreatmentRanking.objects.filter(disease_id=disease)
+        .values("disease_id")
+        .annotate(latest=Max("computed_at"), rows=Count("pk"))
+        .order_by()
+    ),
+    Param("disease"),
+)
+
+
+def ranking_version(disease: Disease) -> str:
+    """What changes whenever a disease's rankings are recomputed or removed (one query)."""
+    row = _VERSION.first(disease=disease.pk)
+    if row is None:
+        return "none"
+    return f"{row['latest'].timestamp()}:{row['rows']}"
 
 
 def ranking_page(disease: Disease) -> RankingPage:

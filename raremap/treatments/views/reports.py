@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from raremap.catalog.fragments import disease_part
-from raremap.communities.selectors import membership_get, membership_role_counts
+from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
+from raremap.core.shell import Viewer, base_fillers
 from raremap.core.throttle import Limit, throttled
-from raremap.treatments import permissions, selectors, services
+from raremap.treatments import fragments, permissions, selectors, services
 from raremap.treatments.forms import ReportForm
 from raremap.treatments.models import ReportedFor, WhyStopped
 from raremap.treatments.ranking import BURDEN_LABELS, EFFECTIVENESS_LABELS
@@ -31,14 +32,12 @@ def _mine_url(slug: str) -> str:
 def disease_treatments(request: HttpRequest, slug: str) -> HttpResponse:
     """The treatments members report for a disease, ranked, with how the ranking is made."""
     disease = disease_part(slug).disease
-    membership = membership_get(request.user, disease)
-    context = {
-        "disease": disease,
-        "page": selectors.ranking_page(disease),
-        "can_report": permissions.can_report_treatment(request.user, membership),
-        "demo": membership_role_counts(disease)["demo"],
-    }
-    return render(request, "treatments/disease_treatments.html", context)
+    page = fragments.treatments_page(request, disease)
+    viewer = Viewer(request)
+    fillers = base_fillers(viewer)
+    if request.user.is_authenticated:
+        fillers |= fragments.member_fillers(viewer, disease)
+    return HttpResponse(page.fill(fillers))
 
 
 @login_required
