@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from raremap.accounts.models import User
-from raremap.accounts.sessions import SessionStore
+from raremap.accounts.sessions import session_for
 from raremap.atlas.models import MapConsent, MapEntry, Place, Precision
 from raremap.atlas.services import CONSENT_VERSION, map_join, map_publish, map_withdraw
 from raremap.catalog.models import Disease
@@ -158,12 +158,8 @@ def _member(disease: Disease, gazetteer: Gazetteer) -> tuple[User, str]:
             consent=consent,
             place_changed_at=timezone.now(),
         )
-    session = SessionStore()
-    session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = user.get_session_auth_hash()
-    session.create()
-    return user, session.session_key
+    session_key = session_for(user)
+    return user, session_key
 
 
 def fill(members: int) -> dict:

@@ -16,7 +16,7 @@ django.setup()  # before the models are imported: this file runs as a script
 from django.db import connection, transaction
 
 from raremap.accounts.models import User
-from raremap.accounts.sessions import SessionStore
+from raremap.accounts.sessions import session_for
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.communities.services import membership_join
@@ -50,12 +50,8 @@ if mode == "small":
     membership_join(user=voter, disease=dfsp, role=Role.RELATIVE)
     for answer in best.answers.filter(status="published").exclude(author=voter):
         services.vote_cast(user=voter, answer=answer, value=1)
-    session = SessionStore()
-    session["_auth_user_id"] = str(voter.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = voter.get_session_auth_hash()
-    session.create()
-    print(session.session_key)
+    session_key = session_for(voter)
+    print(session_key)
 else:
     started = time.perf_counter()
     rng = random.Random(7)

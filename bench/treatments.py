@@ -46,6 +46,7 @@ from foundation import (
     OUT,
     ROOT,
     Processes,
+    browser_cookie,
     fetch,
     free_ports,
     measure_url,
@@ -59,7 +60,14 @@ DFSP_CODE = "ORPHA:31112"
 PAGE = "/d/dermatofibrosarcoma-protuberans/treatments/"
 API = "/api/v1/diseases/dermatofibrosarcoma-protuberans/treatments"
 EXPORT = "/d/dermatofibrosarcoma-protuberans/treatments/export.csv"
-BARS = {"recompute_seconds": 60.0, "recompute_peak_mb": 1024.0, "page_uncached_pct": 2.0}
+# The issue's bar is the page uncached; a member's page (never in the full-page cache) is held
+# to the same bar.
+BARS = {
+    "recompute_seconds": 60.0,
+    "recompute_peak_mb": 1024.0,
+    "page_uncached_pct": 2.0,
+    "page_member_pct": 2.0,
+}
 BENCH_SLUG = "bench-treatment-{:03d}"
 ROWS_PER_INSERT = 50_000
 # Effectiveness score weights (1…5) a pair draws from: strong, moderate, mixed, weak.
@@ -183,6 +191,23 @@ def child_recompute() -> dict[str, Any]:
     }
 
 
+def child_session() -> dict[str, Any]:
+    """A logged-in session for a patient member of the DFSP community (made once)."""
+    _setup()
+    from raremap.accounts.models import User
+    from raremap.accounts.sessions import session_for
+    from raremap.catalog.models import Disease
+    from raremap.communities.models import Membership, Role
+
+    user, _ = User.objects.get_or_create(
+        email="bench-treatments@bench.invalid",
+        defaults={"display_name": "Bench Reporter", "is_demo": True},
+    )
+    dfsp = Disease.objects.get(primary_code=DFSP_CODE)
+    Membership.objects.get_or_create(user=user, disease=dfsp, defaults={"role": Role.PATIENT})
+    return {"session": session_for(user)}
+
+
 # --- the parent --------------------------------------------------------------------------------
 
 
@@ -249,6 +274,10 @@ def http(args: argparse.Namespace, data: Path, env: dict[str, str]) -> tuple[lis
         app = f"http://127.0.0.1:{miss}"
         status, page, _headers = fetch(f"{app}{PAGE}")
         reference = PAGE
+        session, _rss = run_child(
+            Path(__file__).resolve(), ["--child", "session"], env, data / "session.log"
+        )
+        member = browser_cookie(f"{app}{PAGE}", f"sessionid={session['session']}")
         if status != 200:
             notes.append(f"{PAGE} answered {status}: the page is not measured.")
             status, page, _headers = fetch(f"{app}{API}")
@@ -267,19 +296,22 @@ def http(args: argparse.Namespace, data: Path, env: dict[str, str]) -> tuple[lis
         wait_until_up(nginx_url, processes)
         if fetch(nginx_url)[1] != page:
             raise RuntimeError("nginx does not serve the same bytes as the app")
-        scenarios = [(f"nginx: static copy of {reference}", nginx_url)]
+        scenarios = [(f"nginx: static copy of {reference}", nginx_url, "")]
         if reference == PAGE:
-            scenarios.append(("DFSP treatments page, uncached", f"{app}{PAGE}"))
+            scenarios.append(("DFSP treatments page, uncached", f"{app}{PAGE}", ""))
+            scenarios.append(("DFSP treatments page, member", f"{app}{PAGE}", member))
         scenarios += [
-            ("API ranking, uncached", f"{app}{API}"),
-            ("CSV export of DFSP (streamed)", f"{app}{EXPORT}"),
+            ("API ranking, uncached", f"{app}{API}", ""),
+            ("CSV export of DFSP (streamed)", f"{app}{EXPORT}", ""),
         ]
-        for name, url in scenarios:
-            status, body, _headers = fetch(url)
+        for name, url, cookie in scenarios:
+            status, body, _headers = fetch(url, cookie)
             if status != 200:
                 notes.append(f"{name}: {url} answered {status}, not measured.")
                 continue
-            result = measure_url(processes, name, url, len(body), args.seconds, args.connections)
+            result = measure_url(
+                processes, name, url, len(body), args.seconds, args.connections, cookie
+            )
             results.append(result)
             print(f"  {name}: {result['rps']:,.0f} req/s, p99 {result['p99_ms']} ms", flush=True)
             if result["non_2xx"] or result["socket_errors"]:
@@ -306,10 +338,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         notes.append(f"recompute not measured: {ranking['error']}")
     by = {r["scenario"]: r for r in results}
     page = by.get("DFSP treatments page, uncached")
+    member = by.get("DFSP treatments page, member")
     values = {
         "recompute_seconds": ranking.get("seconds"),
         "recompute_peak_mb": ranking.get("peak_mb"),
         "page_uncached_pct": page["pct_of_nginx"] if page else None,
+        "page_member_pct": member["pct_of_nginx"] if member else None,
     }
     return {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -366,7 +400,8 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         sys.path.insert(0, str(ROOT))  # this checkout's raremap, not an installed one
         kind, rest = sys.argv[2], sys.argv[3:]
-        answer = child_fill(*map(int, rest)) if kind == "fill" else child_recompute()
+        children = {"fill": child_fill, "recompute": child_recompute, "session": child_session}
+        answer = children[kind](*map(int, rest))
         print(json.dumps(answer))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -8,6 +8,8 @@ every registered count. The member is handed to the authentication middleware
 (raremap.accounts.middleware), which still verifies the session's hash as Django does.
 """
 
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db.models import Exists, OuterRef, QuerySet
@@ -72,3 +74,14 @@ class SessionStore(DatabaseSessionStore):
             return {}
         self.member = _member(row)
         return self.decode(row["session_data"])
+
+
+def session_for(user: User) -> str:
+    """A new logged-in session for a member, as logging in makes it (its key is the cookie's
+    value): for browser tests and benchmarks, which log in without a password."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key

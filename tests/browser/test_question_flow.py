@@ -31,7 +31,7 @@ def in_thread(work: Callable[[], Any]) -> Any:
 
 
 def _two_answers_and_a_voter() -> dict[str, Any]:
-    from raremap.accounts.sessions import SessionStore
+    from raremap.accounts.sessions import session_for
     from raremap.catalog.models import Disease
     from raremap.communities.models import Role
     from raremap.questions import services
@@ -47,14 +47,10 @@ def _two_answers_and_a_voter() -> dict[str, Any]:
         answers.append(services.answer_create(user=author, question=question, body=text).pk)
     voter = UserFactory(display_name="Browser Voter")
     users.append(voter.pk)
-    session = SessionStore()
-    session["_auth_user_id"] = str(voter.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
-    session["_auth_user_hash"] = voter.get_session_auth_hash()
-    session.create()
+    session_key = session_for(voter)
     return {
         "answers": answers,
-        "session": session.session_key,
+        "session": session_key,
         "users": users,
         "disease": dfsp.pk,
     }
