@@ -8,23 +8,15 @@ from django.utils.translation import get_language, override
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role, RoleCount
-from raremap.core.prepared import Param, Prepared, columns
+from raremap.core.prepared import Param, lookup
 
-_MEMBERSHIP = Prepared(
-    lambda user, disease: (
-        Membership.objects.filter(user_id=user, disease_id=disease)
-        .order_by("pk")
-        .values(*columns(Membership))[:1]
-    ),
-    Param("user"),
-    Param("disease"),
-)
+_MEMBERSHIP = lookup(Membership, Param("user_id"), Param("disease_id"))
 
 
 def membership_get(user: User, disease: Disease) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return _MEMBERSHIP.instance(Membership, user=user.pk, disease=disease.pk)
+    return _MEMBERSHIP.instance(Membership, user_id=user.pk, disease_id=disease.pk)
 
 
 COUNTS_SECONDS = 10 * 60

@@ -113,3 +113,13 @@ class Prepared:
 def columns(model: type[Model]) -> tuple[str, ...]:
     """A model's own columns, to select with `.values()` for `Prepared.instance`."""
     return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def lookup(model: type[Model], *params: Param) -> Prepared:
+    """The first row (by primary key) of `model` whose columns equal the placeholders (each
+    named after its column: `Param("disease_id")`), for `.instance(model, …)`."""
+
+    def build(**values: object) -> QuerySet:
+        return model.objects.filter(**values).order_by("pk").values(*columns(model))[:1]
+
+    return Prepared(build, *params)

@@ -15,7 +15,7 @@ from django.utils.translation import get_language, override
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
-from raremap.core.prepared import Param, Prepared, columns
+from raremap.core.prepared import Param, Prepared, lookup
 from raremap.questions.models import (
     Answer,
     DigestItem,
@@ -88,15 +88,7 @@ def question_list(disease: Disease) -> list[QuestionItem]:
     return items
 
 
-_QUESTION = Prepared(
-    lambda disease, slug: (
-        Question.objects.filter(disease_id=disease, slug=slug)
-        .order_by("pk")
-        .values(*columns(Question))[:1]
-    ),
-    Param("disease"),
-    Param("slug", str),
-)
+_QUESTION = lookup(Question, Param("disease_id"), Param("slug", str))
 
 
 def question_get(disease: Disease, slug: str) -> Question:
@@ -104,7 +96,7 @@ def question_get(disease: Disease, slug: str) -> Question:
 
     Raises Http404 for unknown slugs and for questions that are pending, hidden or removed.
     """
-    question = _QUESTION.instance(Question, disease=disease.pk, slug=slug)
+    question = _QUESTION.instance(Question, disease_id=disease.pk, slug=slug)
     if question is None:
         if slug not in BY_SLUG:
             raise Http404("No such question")
