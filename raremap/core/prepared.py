@@ -31,11 +31,12 @@ class Param:
     name: str
     kind: type = int
 
-    def sample(self, position: int) -> object:
-        # Values no real query would hold, so that they are found only where they were put.
+    def sample(self, position: int, draft: int) -> object:
+        # Small positive numbers: the ORM drops a comparison with a value outside its
+        # field's range (a small or positive integer field) before it reaches the SQL.
         if self.kind is int:
-            return -7_355_608_000_000 - position
-        return f"\x00prepared:{self.name}:{position}"
+            return 20_000 + 100 * draft + position
+        return f"prepared:{draft}:{self.name}"
 
 
 @dataclass(frozen=True)
@@ -57,26 +58,35 @@ class Prepared:
         self.params = params
         self._compiled: dict[str, _Compiled] = {}
 
-    def _compile(self, alias: str) -> _Compiled:
-        samples = {p.name: p.sample(i) for i, p in enumerate(self.params)}
-        queryset = self.build(**samples).using(alias)
-        query = queryset.query
-        if not query.values_select and not query.annotation_select:
-            raise TypeError("A prepared query selects named values (.values(...)).")
+    def _draft(self, alias: str, draft: int) -> tuple[Any, str, list[Any], dict[object, str]]:
+        samples = {p.name: p.sample(i, draft) for i, p in enumerate(self.params)}
+        query = self.build(**samples).using(alias).query
         compiler = query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        by_sample = {sample: name for name, sample in samples.items()}
-        slots = tuple(
-            (position, by_sample[value])
-            for position, value in enumerate(params)
-            if isinstance(value, int | str) and value in by_sample
-        )
-        missing = set(samples) - {name for _position, name in slots}
+        return compiler, sql, list(params), {v: k for k, v in samples.items()}
+
+    def _compile(self, alias: str) -> _Compiled:
+        # Compiled twice with other values: the parameters that differ are the placeholders'
+        # (a constant of the query that happens to equal a sample cannot be taken for one).
+        compiler, sql, params, names_of = self._draft(alias, 0)
+        _compiler, other_sql, other_params, _names = self._draft(alias, 1)
+        if other_sql != sql or len(other_params) != len(params):
+            raise TypeError("The query changes with its placeholders' values.")
+        query = compiler.query
+        if not query.values_select and not query.annotation_select:
+            raise TypeError("A prepared query selects named values (.values(...)).")
+        slots = []
+        for position, (value, other) in enumerate(zip(params, other_params, strict=True)):
+            if value != other:
+                if value not in names_of:
+                    raise TypeError(f"A placeholder's value is changed by its lookup: {value!r}")
+                slots.append((position, names_of[value]))
+        missing = set(names_of.values()) - {name for _position, name in slots}
         if missing:
             raise TypeError(f"Placeholders not found as exact values: {sorted(missing)}")
         names = (*query.extra_select, *query.values_select, *query.annotation_select)
         converters = compiler.get_converters([s[0] for s in compiler.select[: compiler.col_count]])
-        return _Compiled(sql, tuple(params), slots, names, compiler, converters)
+        return _Compiled(sql, tuple(params), tuple(slots), names, compiler, converters)
 
     def rows(self, alias: str = "default", **values: object) -> list[dict[str, Any]]:
         compiled = self._compiled.get(alias)

@@ -46,5 +46,16 @@ def test_a_placeholder_the_query_hides_is_refused() -> None:
         Param("name", str),
     )
 
-    with pytest.raises(TypeError, match="name"):
+    with pytest.raises(TypeError, match="changed by its lookup"):
         hidden.rows(name="Ada")
+
+
+def test_a_constant_equal_to_a_sample_value_stays_a_constant() -> None:
+    # 20000 is the first sample value of an integer placeholder.
+    both = Prepared(
+        lambda points: User.objects.filter(reputation=points, pk__gt=20_000).values("id"),
+        Param("points"),
+    )
+    UserFactory(reputation=5)
+
+    assert both.rows(points=5) == []  # pk > 20000 still holds: no user is that far
