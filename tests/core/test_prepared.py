@@ -53,9 +53,10 @@ def test_a_placeholder_the_query_hides_is_refused() -> None:
 def test_a_constant_equal_to_a_sample_value_stays_a_constant() -> None:
     # 20000 is the first sample value of an integer placeholder.
     both = Prepared(
-        lambda points: User.objects.filter(reputation=points, pk__gt=20_000).values("id"),
+        lambda points: User.objects.filter(reputation=points, reputation__lt=20_000).values("id"),
         Param("points"),
     )
-    UserFactory(reputation=5)
+    user = UserFactory(reputation=5)
 
-    assert both.rows(points=5) == []  # pk > 20000 still holds: no user is that far
+    # Taken for a placeholder, the constant would become 5 too, and nobody has fewer than 5.
+    assert both.rows(points=5) == [{"id": user.pk}]
