@@ -303,8 +303,10 @@ class MapSummary:
 
 def map_summary(disease: Disease) -> MapSummary:
     snapshot = snapshot_get(disease.pk)
-    labels = _role_labels(get_language())
-    countries = [(code, place_country_name(code), n) for code, n in snapshot["countries"]]
+    language = get_language() or "en"
+    labels = _role_labels(language)
+    names = _country_names(language)  # once: get_language() per country cost 1 ms a page
+    countries = [(code, names.get(code, code), n) for code, n in snapshot["countries"]]
     countries.sort(key=lambda row: (-row[2], row[1]))
     return MapSummary(
         version=snapshot["version"],
