@@ -20,6 +20,7 @@ a second run adds only the members above those already there.
 
 import itertools
 import json
+import os
 import random
 import resource
 import subprocess
@@ -277,8 +278,12 @@ def withdraw() -> dict:
     )
     largest, small = by_size[0][0], by_size[len(by_size) // 2][0]
     stop = Path(tempfile.mkdtemp()) / "stop"
+    # Tasks queued in the database, as on a site with a worker: each write is its transaction.
     writer = subprocess.Popen(
-        [sys.executable, __file__, "write-loop", str(stop)], stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "write-loop", str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RAREMAP_TASKS": "database"},
     )
     try:
         assert writer.stdout is not None
@@ -319,6 +324,8 @@ def write_loop(stop: Path) -> dict:
     """Write answers on another disease's question until `stop` exists: what any member does
     while a map changes. Counts the writes that failed (SQLite: "database is locked" after the
     busy timeout) and removes the answers it wrote."""
+    from django_tasks_db.models import DBTaskResult
+
     from raremap.questions.models import Answer
     from raremap.questions.services import answer_create, question_ensure
     from raremap.questions.standard import STANDARD_QUESTIONS
@@ -339,6 +346,7 @@ def write_loop(stop: Path) -> dict:
             written.append(answer.pk)
             writes.append((started, time.time(), True))
 
+    since = timezone.now()
     write(0)  # warm: the first answer loads what answers need
     writes.clear()
     print("ready", flush=True)
@@ -348,6 +356,7 @@ def write_loop(stop: Path) -> dict:
         n += 1
         time.sleep(0.02)
     Answer.objects.filter(pk__in=written).delete()
+    DBTaskResult.objects.filter(enqueued_at__gte=since).delete()  # no worker runs here
     latencies = sorted(end - start for start, end, _ok in writes)
     return {
         "writes": writes,
