@@ -3,8 +3,12 @@ RAREMAP_DATA_DIR point at (run by the benchmark as a child process, not by hand)
 prints one line of JSON last.
 
     atlas_data.py fill N     N opted-in members on the DFSP map (and the member with a session)
-    atlas_data.py publish    time map_publish() of the whole DFSP map
-    atlas_data.py withdraw   time map_withdraw() of one member, then map_join() back
+    atlas_data.py publish    time map_publish() of the whole DFSP map (every country)
+    atlas_data.py withdraw   time map_withdraw() of one member, then map_join() back: a member
+                             of the country with most entries (the most a change can cost),
+                             then one of a small country; while they run, another process
+                             writes answers on another disease (`write-loop`)
+    atlas_data.py write-loop STOP_FILE   answers on another disease until STOP_FILE exists
 
 The fill writes users (is_demo, like the demo seeder), DFSP memberships with the demo's role
 mix, map consents and map entries, one executemany (COPY on PostgreSQL) per table and chunk of
@@ -16,21 +20,26 @@ a second run adds only the members above those already there.
 
 import itertools
 import json
+import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import django
 
 django.setup()  # before the models are imported: this file runs as a script
 from django.contrib.auth.hashers import make_password
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from raremap.accounts.models import User
 from raremap.accounts.sessions import session_for
-from raremap.atlas.models import MapConsent, MapEntry, Place, Precision
+from raremap.atlas.models import MapConsent, MapCountry, MapEntry, Place, Precision
 from raremap.atlas.services import CONSENT_VERSION, map_join, map_publish, map_withdraw
 from raremap.catalog.models import Disease
 from raremap.communities.demo import ROLE_WEIGHTS, _display_name, _insert, _large_page_cache
@@ -127,12 +136,13 @@ def _add_chunk(indexes: range, gazetteer: Gazetteer, disease_id: int, password: 
     )
     consents = _ids(MapConsent, "user_id", user_ids, disease_id=disease_id)
     places = [gazetteer.places[c][p] for c, p in zip(cities, precisions, strict=True)]
+    countries = [gazetteer.places[c][Precision.COUNTRY] for c in cities]
     _insert(
         MapEntry,
-        ("membership", "disease", "place", "consent"),
+        ("membership", "disease", "place", "country", "consent"),
         [
-            (memberships[user], disease_id, place, consents[user])
-            for user, place in zip(user_ids, places, strict=True)
+            (memberships[user], disease_id, place, country, consents[user])
+            for user, place, country in zip(user_ids, places, countries, strict=True)
         ],
         place_changed_at=now,
     )
@@ -155,6 +165,7 @@ def _member(disease: Disease, gazetteer: Gazetteer) -> tuple[User, str]:
             membership=membership,
             disease=disease,
             place_id=gazetteer.largest,
+            country_id=gazetteer.places[gazetteer.largest][Precision.COUNTRY],
             consent=consent,
             place_changed_at=timezone.now(),
         )
@@ -212,29 +223,143 @@ def publish() -> dict:
         "shown": data["total"],
         "version": snapshot.version,
         "countries": len(data["countries"]),
-        "cells": len(data["cells"]),
+        "cells": sum(
+            len(cells)
+            for cells in MapCountry.objects.filter(disease=disease).values_list("cells", flat=True)
+        ),
         "top_countries": countries[:5],
         "snapshot_bytes": len(json.dumps(data)),
         "baseline_maxrss_mb": baseline,
     }
 
 
-def withdraw() -> dict:
-    """Withdraw one member (the first bench member) and put them back, timing both."""
-    disease = Disease.objects.get(primary_code=DFSP_CODE)
-    user = User.objects.get(email=email(1))
-    entry = MapEntry.objects.select_related("place").get(membership__user=user, disease=disease)
-    place = entry.place
+def _withdraw_and_join(disease: Disease, country_id: int) -> dict:
+    """Withdraw the first bench member stored in the country and put them back, timing both."""
+    entry = (
+        MapEntry.objects.filter(
+            disease=disease, country_id=country_id, membership__user__email__startswith="map-"
+        )
+        .exclude(membership__user__email=MEMBER_EMAIL)
+        .select_related("place__parent__parent", "membership__user")
+        .order_by("pk")
+        .first()
+    )
+    user, place = entry.membership.user, entry.place
     started = time.perf_counter()
+    window = [time.time()]
     map_withdraw(user=user, disease=disease)
     withdrawn = time.perf_counter() - started
     started = time.perf_counter()
     map_join(user=user, disease=disease, place=place, precision=place.kind, consent=True)
     joined = time.perf_counter() - started
+    window.append(time.time())
     return {
-        "withdraw_seconds": round(withdrawn, 2),
-        "join_seconds": round(joined, 2),
+        "country": place.country_code,
+        "country_entries": MapEntry.objects.filter(disease=disease, country_id=country_id).count(),
+        "withdraw_seconds": round(withdrawn, 3),
+        "join_seconds": round(joined, 3),
+        "window": window,
+    }
+
+
+def withdraw() -> dict:
+    """Withdraw a member and put them back, in the largest country and in a small one, while
+    another process writes answers on another disease (did any of its writes fail?)."""
+    disease = Disease.objects.get(primary_code=DFSP_CODE)
+    by_size = list(
+        MapEntry.objects.filter(disease=disease)
+        .values_list("country_id")
+        .annotate(n=Count("*"))
+        .order_by("-n", "country_id")
+    )
+    largest, small = by_size[0][0], by_size[len(by_size) // 2][0]
+    stop = Path(tempfile.mkdtemp()) / "stop"
+    # Tasks queued in the database, as on a site with a worker: each write is its transaction.
+    writer = subprocess.Popen(
+        [sys.executable, __file__, "write-loop", str(stop)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RAREMAP_TASKS": "database"},
+    )
+    try:
+        assert writer.stdout is not None
+        if writer.stdout.readline().strip() != "ready":
+            raise SystemExit("the writer did not start")
+        time.sleep(0.5)  # a few writes before, as on a live site
+        changes = [_withdraw_and_join(disease, country) for country in (largest, small)]
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        out, _err = writer.communicate(timeout=60)
+    writes = json.loads(out.strip().splitlines()[-1])
+    during = [
+        w
+        for w in writes.pop("writes")
+        if any(c["window"][0] <= w[1] and w[0] <= c["window"][1] for c in changes)
+    ]
+    for change in changes:
+        change.pop("window")
+    return {
+        "largest": changes[0],
+        "small": changes[1],
+        # For the report's old columns: the worst case.
+        "withdraw_seconds": changes[0]["withdraw_seconds"],
+        "join_seconds": changes[0]["join_seconds"],
         "entries": MapEntry.objects.filter(disease=disease).count(),
+        "other_writes": {
+            **writes,
+            "during_changes": len(during),
+            "max_ms_during_changes": max(
+                (round(1000 * (e - s), 1) for s, e, _ok in during), default=0
+            ),
+        },
+    }
+
+
+def write_loop(stop: Path) -> dict:
+    """Write answers on another disease's question until `stop` exists: what any member does
+    while a map changes. Counts the writes that failed (SQLite: "database is locked" after the
+    busy timeout) and removes the answers it wrote."""
+    from django_tasks_db.models import DBTaskResult
+
+    from raremap.questions.models import Answer
+    from raremap.questions.services import answer_create, question_ensure
+    from raremap.questions.standard import STANDARD_QUESTIONS
+
+    other = Disease.objects.exclude(primary_code=DFSP_CODE).order_by("pk").first()
+    question = question_ensure(disease=other, slug=STANDARD_QUESTIONS[0].slug)
+    author = User.objects.get(email=MEMBER_EMAIL)
+    writes, failures, written = [], [], []
+
+    def write(n: int) -> None:
+        started = time.time()
+        try:
+            answer = answer_create(user=author, question=question, body=f"Bench answer {n}.")
+        except OperationalError as error:
+            failures.append(str(error))
+            writes.append((started, time.time(), False))
+        else:
+            written.append(answer.pk)
+            writes.append((started, time.time(), True))
+
+    since = timezone.now()
+    write(0)  # warm: the first answer loads what answers need
+    writes.clear()
+    print("ready", flush=True)
+    n = 1
+    while not stop.exists():
+        write(n)
+        n += 1
+        time.sleep(0.02)
+    Answer.objects.filter(pk__in=written).delete()
+    DBTaskResult.objects.filter(enqueued_at__gte=since).delete()  # no worker runs here
+    latencies = sorted(end - start for start, end, _ok in writes)
+    return {
+        "writes": writes,
+        "count": len(writes),
+        "failed": len(failures),
+        "errors": sorted(set(failures)),
+        "max_ms": round(1000 * latencies[-1], 1) if latencies else 0,
     }
 
 
@@ -244,6 +369,8 @@ if __name__ == "__main__":
         answer = fill(int(sys.argv[2]))
     elif mode == "publish":
         answer = publish()
+    elif mode == "write-loop":
+        answer = write_loop(Path(sys.argv[2]))
     else:
         answer = withdraw()
     print(json.dumps(answer))

@@ -90,7 +90,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a cached anonymous page is answered before any other middleware runs; it was
+    # First of all: a map's public aggregate (the same for every visitor, polled by widgets and
+    # scripts) is answered from the cache by disease slug, with the headers stored with it.
+    "raremap.atlas.middleware.MapAggregateMiddleware",
+    # Then: a cached anonymous page is answered before any other middleware runs; it was
     # stored with every header the middleware below added (security headers, CSP).
     "raremap.core.middleware.AnonymousPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",

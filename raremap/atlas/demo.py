@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from raremap.accounts.models import User
 from raremap.atlas.models import MapConsent, MapEntry, Place, Precision
-from raremap.atlas.services import CONSENT_VERSION, map_publish
+from raremap.atlas.services import CONSENT_VERSION, map_publish, place_country
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.communities.services import membership_join
@@ -45,7 +45,7 @@ def _cities(country_code: str, cache: dict[str, list[Place]]) -> list[Place]:
     if country_code not in cache:
         cache[country_code] = list(
             Place.objects.filter(country_code=country_code, kind=Precision.CITY)
-            .select_related("parent")
+            .select_related("parent__parent")
             .order_by("-population", "pk")[:CITIES_PER_COUNTRY]
         )
     return cache[country_code]
@@ -105,6 +105,7 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
                     membership=membership,
                     disease=disease,
                     place=_stored(city, precision),
+                    country=place_country(city),
                     consent=consent,
                     place_changed_at=now,
                 )

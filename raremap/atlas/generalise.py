@@ -4,7 +4,7 @@ Nothing here touches the database, so the privacy properties can be checked over
 maps (tests/atlas/test_generalise.py) and the publisher stays one readable loop.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -19,6 +19,10 @@ class Chosen:
     region: int | None = None
     city: int | None = None
 
+    @property
+    def places(self) -> "Places":
+        return (self.country, self.region, self.city)
+
 
 def publish(entries: Iterable[Chosen], k: int) -> dict[int, int | None]:
     """Where each member is shown: the chosen place if at least k members of this map share
@@ -26,40 +30,49 @@ def publish(entries: Iterable[Chosen], k: int) -> dict[int, int | None]:
     the country has fewer than k (not shown at all).
 
     Every published place ends up with at least k members, and a member's result depends only
-    on the counts of the places they chose — never on who they are.
+    on the counts of the places they chose — never on who they are (it is `publish_places`
+    over those counts).
     """
-    result: dict[int, int | None] = {}
-    rising: list[Chosen] = []
+    entries = list(entries)
+    shown = publish_places(Counter(e.places for e in entries), k)
+    return {e.entry_id: shown[e.places] for e in entries}
 
-    by_city: dict[int, list[Chosen]] = defaultdict(list)
-    for entry in entries:
-        if entry.city is not None:
-            by_city[entry.city].append(entry)
-        else:
-            rising.append(entry)
-    for city, members in by_city.items():
-        if len(members) >= k:
-            result.update((m.entry_id, city) for m in members)
-        else:
-            rising.extend(members)
 
-    by_region: dict[int, list[Chosen]] = defaultdict(list)
-    by_country: dict[int, list[Chosen]] = defaultdict(list)
-    for entry in rising:
-        if entry.region is not None:
-            by_region[entry.region].append(entry)
-        else:
-            by_country[entry.country].append(entry)
-    for region, members in by_region.items():
-        if len(members) >= k:
-            result.update((m.entry_id, region) for m in members)
-        else:
-            for m in members:
-                by_country[m.country].append(m)
+Places = tuple[int, int | None, int | None]  # (country, region, city) as in Chosen.places
 
-    for country, members in by_country.items():
-        shown = country if len(members) >= k else None
-        result.update((m.entry_id, shown) for m in members)
+
+def publish_places(counts: Mapping[Places, int], k: int) -> dict[Places, int | None]:
+    """`publish` for members grouped by the places they chose: (country, region, city) → how
+    many members chose exactly those → where they are shown. Only places of the same country
+    are ever added up, so each country can be published on its own (atlas.services)."""
+    by_city: Counter[int] = Counter()
+    for (_country, _region, city), n in counts.items():
+        if city is not None:
+            by_city[city] += n
+    # Members whose city is below k (or who chose no city) rise to their region, or to the
+    # country when they chose none (or their city's region is unknown).
+    by_region: Counter[int] = Counter()
+    by_country: Counter[int] = Counter()
+    for (country, region, city), n in counts.items():
+        if city is not None and by_city[city] >= k:
+            continue
+        if region is not None:
+            by_region[region] += n
+        else:
+            by_country[country] += n
+    for (country, region, city), n in counts.items():
+        if (city is None or by_city[city] < k) and region is not None and by_region[region] < k:
+            by_country[country] += n
+
+    result: dict[Places, int | None] = {}
+    for places in counts:
+        country, region, city = places
+        if city is not None and by_city[city] >= k:
+            result[places] = city
+        elif region is not None and by_region[region] >= k:
+            result[places] = region
+        else:
+            result[places] = country if by_country[country] >= k else None
     return result
 
 

@@ -92,6 +92,9 @@ class MapEntry(models.Model):
     )
     disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="map_entries")
     place = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+    # The country of `place` (itself when the member chose a country): the k rule never adds up
+    # members of different countries, so the publisher works one country at a time.
+    country = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
     published_place = models.ForeignKey(
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -104,22 +107,51 @@ class MapEntry(models.Model):
         indexes = [
             # Serves the people lists and cluster member lists: one published cell of a map.
             models.Index(fields=["disease", "published_place"], name="map_entry_cell"),
+            # Serves the publisher of one country (atlas.services.map_publish): its members
+            # grouped by chosen place, and the update of those whose published place changed
+            # (by chosen place).
+            models.Index(fields=["disease", "country", "place"], name="map_entry_country"),
         ]
 
     def __str__(self) -> str:
         return f"map entry of membership {self.membership_id}"
 
 
+class MapCountry(models.Model):
+    """What one country adds to a disease map, written by the publisher of that country:
+    how many of its members are shown, their roles (raw counts, never shown as they are: the
+    map-wide sums are suppressed below k), whether demo members are among them, and the
+    published cells with their counts. A row exists only while the country shows someone."""
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="+")
+    country = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="+")
+    count = models.PositiveIntegerField()
+    roles = models.JSONField()  # {role: members shown}
+    demo = models.BooleanField()
+    cells = models.JSONField()  # [[place_id, members shown there]…], by place id
+
+    class Meta:
+        verbose_name_plural = "map countries"
+        constraints = [
+            models.UniqueConstraint(fields=["disease", "country"], name="map_country_unique"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="map_country_shows_someone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"map of {self.disease_id} in {self.country_id}"
+
+
 class MapSnapshot(models.Model):
-    """The published aggregates of one disease map, written by the publisher (a background
-    job) and read by every map page and the public aggregate endpoint (through the cache)."""
+    """The published aggregates of one disease map, written by the publisher and read by
+    every map page and the public aggregate endpoint (through the cache). Assembled from the
+    map's `MapCountry` rows; the cells stay in those rows (a country view needs one)."""
 
     disease = models.OneToOneField(
         Disease, primary_key=True, on_delete=models.CASCADE, related_name="map_snapshot"
     )
     version = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
-    # {"k", "total", "roles": [[role, n]…], "countries": [[code, n]…], "cells": [[place_id, n]…]}
+    # {"k", "total", "demo", "roles": [[role, n]…], "countries": [[code, n]…]}
     data = models.JSONField()
 
     def __str__(self) -> str:

@@ -18,15 +18,16 @@ from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import HttpResponse
 from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
 from raremap.atlas.gazetteer import EXTRA_COUNTRIES, country_name, fold
 from raremap.atlas.generalise import OTHER
-from raremap.atlas.models import MapEntry, MapSnapshot, Place, Precision
+from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot, Place, Precision
 from raremap.catalog.models import Disease
-from raremap.communities.models import Role
+from raremap.communities.models import Membership, Role
 from raremap.connections.selectors import blocker_ids
 from raremap.core.throttle import Limit
 
@@ -152,10 +153,21 @@ def place_choices(query: str, *, limit: int = 10) -> list[PlaceChoice]:
 
 SNAPSHOT_SECONDS = 24 * 60 * 60  # with a shared cache, which the publisher updates
 LOCAL_SNAPSHOT_SECONDS = 5  # with a per-process cache, which other processes cannot update
+# The public aggregate's response as stored on a cache miss: with a shared cache the
+# publisher replaces it when a change commits, and this bounds how long a response built
+# from a snapshot read just before that commit can outlive it.
+AGGREGATE_MISS_SECONDS = 60
 
 
 def _snapshot_seconds() -> int:
     return SNAPSHOT_SECONDS if settings.CACHE_IS_SHARED else LOCAL_SNAPSHOT_SECONDS
+
+
+def aggregate_seconds() -> int:
+    """How long a public aggregate response built on a cache miss is kept."""
+    if settings.CACHE_IS_SHARED:
+        return AGGREGATE_MISS_SECONDS
+    return LOCAL_SNAPSHOT_SECONDS
 
 
 PEOPLE_PER_PAGE = 20
@@ -168,17 +180,39 @@ def _snapshot_key(disease_id: int) -> str:
     return f"atlas:snapshot:{disease_id}"
 
 
-def aggregate_key(disease_id: int) -> str:
-    """The cache key of a map's public aggregate (JSON bytes), also read by the API."""
-    return f"atlas:aggregate:{disease_id}"
+def _cells_key(snapshot: dict, country_code: str) -> str:
+    # By snapshot: a publish makes new keys, so no process keeps an old country's cells. The
+    # time it was computed as well as its version: a version number comes back when a publish
+    # is rolled back (or a database restored).
+    computed: datetime | None = snapshot["computed_at"]
+    made = f"{snapshot['version']}:{computed.timestamp() if computed else 0}"
+    return f"atlas:cells:{snapshot['disease_id']}:{made}:{country_code}"
+
+
+def aggregate_key(slug: str) -> str:
+    """The cache key of a map's public aggregate response (atlas.middleware), by the slug
+    in its URL."""
+    return f"atlas:aggregate:{slug}"
 
 
 def snapshot_forget(disease_id: int) -> None:
-    """A map was published: forget its cached snapshot now, and once the change commits put
-    the new one (and the public aggregate) in the cache, so readers never wait for SQL."""
-    keys = [_snapshot_key(disease_id), aggregate_key(disease_id)]
-    django_cache.delete_many(keys)
-    transaction.on_commit(lambda: _snapshot_cache(disease_id))
+    """A map is being published: forget its cached snapshot and stored public aggregate now,
+    and once the change commits put the new ones in the cache (the aggregate response with
+    the headers it was stored with), so readers never wait for SQL."""
+    slug = Disease.objects.filter(pk=disease_id).values_list("slug", flat=True).first()
+    key = aggregate_key(slug or "")
+    stored = django_cache.get(key)
+    django_cache.delete_many([_snapshot_key(disease_id), key])
+    transaction.on_commit(lambda: _aggregate_refresh(disease_id, key, stored))
+
+
+def _aggregate_refresh(disease_id: int, key: str, stored: HttpResponse | None) -> None:
+    snapshot = _snapshot_cache(disease_id)
+    if stored is None:  # nobody asked for it lately: the next request builds it
+        return
+    stored.content = aggregate_bytes(snapshot)
+    stored.headers["Content-Length"] = str(len(stored.content))
+    django_cache.set(key, stored, _snapshot_seconds())
 
 
 def _snapshot_cache(disease_id: int) -> dict:
@@ -190,6 +224,7 @@ def _snapshot_cache(disease_id: int) -> dict:
     if row is None:
         row = {"version": 0, "computed_at": None, "data": {}}
     snapshot = {
+        "disease_id": disease_id,
         "version": row["version"],
         "computed_at": row["computed_at"],
         "k": row["data"].get("k", settings.MAP_K),
@@ -197,22 +232,34 @@ def _snapshot_cache(disease_id: int) -> dict:
         "demo": row["data"].get("demo", False),
         "roles": [tuple(r) for r in row["data"].get("roles", [])],
         "countries": [tuple(c) for c in row["data"].get("countries", [])],
-        "cells": [tuple(c) for c in row["data"].get("cells", [])],
     }
     django_cache.set(_snapshot_key(disease_id), snapshot, _snapshot_seconds())
-    django_cache.set(aggregate_key(disease_id), _aggregate_bytes(snapshot), _snapshot_seconds())
     return snapshot
 
 
 def snapshot_get(disease_id: int) -> dict:
-    """A map's published snapshot (plain data: counts by role, country and cell)."""
+    """A map's published snapshot: its counts by role and by country (a few KB; the cells are
+    apart, per country: `country_cells`)."""
     snapshot = django_cache.get(_snapshot_key(disease_id))
     if snapshot is None:
         snapshot = _snapshot_cache(disease_id)
     return snapshot
 
 
-def _aggregate_bytes(snapshot: dict) -> bytes:
+def country_cells(disease_id: int, country_code: str) -> list[tuple[int, int]]:
+    """The published cells of one country of a map: (place id, members shown there)."""
+    key = _cells_key(snapshot_get(disease_id), country_code)
+    cells = django_cache.get(key)
+    if cells is None:
+        row = MapCountry.objects.filter(disease_id=disease_id, country__code=country_code)
+        stored = row.values_list("cells", flat=True).first()
+        cells = [tuple(cell) for cell in stored or []]
+        django_cache.set(key, cells, _snapshot_seconds())
+    return cells
+
+
+def aggregate_bytes(snapshot: dict) -> bytes:
+    """The public aggregate of a map as JSON bytes, from its snapshot."""
     computed: datetime | None = snapshot["computed_at"]
     return json.dumps(
         {
@@ -228,12 +275,9 @@ def _aggregate_bytes(snapshot: dict) -> bytes:
 
 
 def aggregate_json(disease_id: int) -> bytes:
-    """The public aggregate of a map as JSON bytes — the same for every visitor, so it is
-    served from the cache the publisher fills."""
-    body = django_cache.get(aggregate_key(disease_id))
-    if body is None:
-        body = _aggregate_bytes(snapshot_get(disease_id))
-    return body
+    """The public aggregate of a map as JSON bytes — the same for every visitor. Most requests
+    never get here: atlas.middleware answers them with the stored response."""
+    return aggregate_bytes(snapshot_get(disease_id))
 
 
 @lru_cache(maxsize=16)
@@ -259,8 +303,10 @@ class MapSummary:
 
 def map_summary(disease: Disease) -> MapSummary:
     snapshot = snapshot_get(disease.pk)
-    labels = _role_labels(get_language())
-    countries = [(code, place_country_name(code), n) for code, n in snapshot["countries"]]
+    language = get_language() or "en"
+    labels = _role_labels(language)
+    names = _country_names(language)  # once: get_language() per country cost 1 ms a page
+    countries = [(code, names.get(code, code), n) for code, n in snapshot["countries"]]
     countries.sort(key=lambda row: (-row[2], row[1]))
     return MapSummary(
         version=snapshot["version"],
@@ -276,7 +322,7 @@ def map_summary(disease: Disease) -> MapSummary:
 def map_cells(disease: Disease, country_code: str) -> list[tuple[Place, int]]:
     """The published cells of one country on a map, with their member counts, largest first
     (members of the community see these as markers)."""
-    counts = dict(snapshot_get(disease.pk)["cells"])
+    counts = dict(country_cells(disease.pk, country_code))
     if not counts:
         return []
     places = Place.objects.filter(pk__in=list(counts), country_code=country_code).select_related(
@@ -285,15 +331,25 @@ def map_cells(disease: Disease, country_code: str) -> list[tuple[Place, int]]:
     return sorted(((p, counts[p.pk]) for p in places), key=lambda row: (-row[1], row[0].name))
 
 
-def map_entry_get(user: User, disease: Disease) -> MapEntry | None:
-    """A member's own entry on a map (with the chosen and the published place)."""
-    if not user.is_authenticated:
+# What a label (`place_label`) and the chain of containing places (`place_chain`) read.
+_PLACE_FIELDS = ("kind", "name", "code", "country_code", "parent")
+
+
+def map_entry_get(membership: Membership | None, *, chosen: bool = False) -> MapEntry | None:
+    """A member's own entry on a map (their membership's), for the map page: with the
+    published place and the places containing it, only the fields a label needs. With
+    `chosen`, the chosen place instead (the opt-in form)."""
+    if membership is None:
         return None
-    return (
-        MapEntry.objects.filter(membership__user=user, disease=disease)
-        .select_related("place__parent__parent", "published_place__parent__parent", "consent")
-        .first()
-    )
+    entries = MapEntry.objects.filter(pk=membership.pk)
+    if chosen:
+        entries = entries.select_related("place")
+    else:
+        levels = ("published_place", "published_place__parent", "published_place__parent__parent")
+        entries = entries.select_related(levels[-1]).only(
+            *(f"{level}__{name}" for level in levels for name in _PLACE_FIELDS)
+        )
+    return next(iter(entries[:1]), None)
 
 
 def map_entries_for_user(user: User) -> list[MapEntry]:

@@ -2,21 +2,24 @@
 
 Every change publishes the disease's map in the same transaction (docs/map.md), so what a
 member does is visible — or gone — when their request returns, and no published cell is ever
-left with fewer than k members.
+left with fewer than k members. A change republishes only the countries it touches: the k rule
+never adds up members of different countries.
 """
 
 from collections import Counter
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
 from raremap.atlas import generalise
-from raremap.atlas.models import MapConsent, MapEntry, MapSnapshot, Place, Precision
+from raremap.atlas.models import MapConsent, MapCountry, MapEntry, MapSnapshot, Place, Precision
 from raremap.atlas.selectors import snapshot_forget
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
@@ -68,8 +71,10 @@ def map_join(
             _("New members can join the map once they have taken part, e.g. with an answer.")
         )
     stored = place_at_precision(place, precision)
+    country = place_country(stored)
     now = timezone.now()
     entry = MapEntry.objects.select_for_update().filter(membership=membership).first()
+    touched = {country.pk}
     if entry is None:
         if not consent:
             raise ValidationError(_("Please confirm that you agree to be shown on the map."))
@@ -78,6 +83,7 @@ def map_join(
             membership=membership,
             disease=disease,
             place=stored,
+            country=country,
             consent=record,
             place_changed_at=now,
         )
@@ -88,13 +94,22 @@ def map_join(
             raise ValidationError(
                 _("You can change your place again in %(days)d days.") % {"days": wait.days + 1}
             )
-        entry.place = stored
+        moved_from = entry.country_id
+        entry.place, entry.country = stored, country
         if not coarser:
             entry.place_changed_at = now
-        entry.save(update_fields=["place", "place_changed_at"])
-    map_publish(disease_id=disease.pk)
+        entry.save(update_fields=["place", "country", "place_changed_at"])
+        touched.add(moved_from)
+    map_publish(disease_id=disease.pk, countries=touched)
     entry.refresh_from_db(fields=["published_place"])
     return entry
+
+
+def place_country(place: Place) -> Place:
+    """The country a place is in (the place itself for a country)."""
+    while place.parent_id is not None:
+        place = place.parent
+    return place
 
 
 def _ancestors(place: Place) -> list[Place]:
@@ -120,30 +135,88 @@ def map_withdraw(*, user: User, disease: Disease) -> bool:
     entry.delete()
     consent.withdrawn_at = timezone.now()
     consent.save(update_fields=["withdrawn_at"])
-    map_publish(disease_id=disease.pk)
+    map_publish(disease_id=disease.pk, countries={entry.country_id})
     return True
 
 
-def _chosen(
-    place_id: int,
-    kind: int,
-    parent_id: int | None,
-    parent_kind: int | None,
-    grandparent_id: int | None,
-    entry_id: int,
-) -> generalise.Chosen:
-    if kind == Precision.COUNTRY:
-        return generalise.Chosen(entry_id, country=place_id)
-    if kind == Precision.REGION:
-        return generalise.Chosen(entry_id, country=parent_id, region=place_id)
-    if parent_kind == Precision.REGION:
-        return generalise.Chosen(entry_id, country=grandparent_id, region=parent_id, city=place_id)
-    return generalise.Chosen(entry_id, country=parent_id, city=place_id)
+def _places_of(place_ids: set[int]) -> dict[int, generalise.Places]:
+    """Each chosen place's (country, region, city) chain."""
+    chains = {}
+    rows = Place.objects.filter(pk__in=place_ids).values_list(
+        "pk", "kind", "parent_id", "parent__kind", "parent__parent_id"
+    )
+    for pk, kind, parent_id, parent_kind, grandparent_id in rows:
+        if kind == Precision.COUNTRY:
+            chains[pk] = (pk, None, None)
+        elif kind == Precision.REGION:
+            chains[pk] = (parent_id, pk, None)
+        elif parent_kind == Precision.REGION:
+            chains[pk] = (grandparent_id, parent_id, pk)
+        else:  # a city whose region is not known
+            chains[pk] = (parent_id, None, pk)
+    return chains
+
+
+def _publish_country(disease_id: int, country_id: int, groups: list, chains: dict) -> None:
+    """Publish one country of a map from its grouped members: write the published place of
+    the entries whose place changes (by chosen place, one UPDATE per new published place)
+    and the country's `MapCountry` row."""
+    k = settings.MAP_K
+    counts: Counter[generalise.Places] = Counter()
+    for place_id, _published, _role, _demo, active, n in groups:
+        if active:
+            counts[chains[place_id]] += n
+    shown = generalise.publish_places(counts, k)
+    moves: dict[int | None, set[int]] = {}
+    roles: Counter[str] = Counter()
+    cells: Counter[int] = Counter()
+    demo = has_inactive = False
+    for place_id, published, role, is_demo, active, n in groups:
+        if not active:
+            has_inactive = True
+            continue
+        target = shown[chains[place_id]]
+        if published != target:
+            moves.setdefault(target, set()).add(place_id)
+        if target is not None:
+            roles[role] += n
+            cells[target] += n
+            demo = demo or is_demo
+    entries = MapEntry.objects.filter(disease_id=disease_id, country_id=country_id)
+    for target, place_ids in moves.items():
+        chosen = sorted(place_ids)
+        for start in range(0, len(chosen), 500):
+            entries.filter(place_id__in=chosen[start : start + 500]).exclude(
+                published_place_id=target
+            ).update(published_place_id=target)
+    if has_inactive:  # entries of inactive accounts are never shown (the updates above too)
+        entries.filter(membership__user__is_active=False).exclude(published_place=None).update(
+            published_place=None
+        )
+    if not cells:
+        MapCountry.objects.filter(disease_id=disease_id, country_id=country_id).delete()
+        return
+    MapCountry.objects.update_or_create(
+        disease_id=disease_id,
+        country_id=country_id,
+        defaults={
+            "count": cells.total(),
+            "roles": dict(sorted(roles.items())),
+            "demo": demo,
+            "cells": [list(cell) for cell in sorted(cells.items())],
+        },
+    )
 
 
 @transaction.atomic
-def map_publish(*, disease_id: int) -> MapSnapshot:
-    """Recompute where each member of a disease's map is shown and the map's aggregates.
+def map_publish(*, disease_id: int, countries: Collection[int] | None = None) -> MapSnapshot:
+    """Publish a disease's map: where each member is shown, and the map's aggregates.
+
+    The k rule never adds up members of different countries, so a change republishes only
+    the `countries` it touches (place ids; both countries when a member moves between them),
+    and the map's totals, role counts and country list are assembled from every country's
+    `MapCountry` row. Without `countries` — or when k changed since the last publish — every
+    country of the map is published (commands, the demo).
 
     Publishes of one map take turns (the snapshot row is locked), so each works from the
     state the previous one committed.
@@ -151,57 +224,63 @@ def map_publish(*, disease_id: int) -> MapSnapshot:
     snapshot, _created = MapSnapshot.objects.select_for_update().get_or_create(
         disease_id=disease_id, defaults={"computed_at": timezone.now(), "data": {}}
     )
-    rows = MapEntry.objects.filter(
-        disease_id=disease_id, membership__user__is_active=True
-    ).values_list(
-        "membership_id",
-        "published_place_id",
-        "membership__role",
-        "membership__user__is_demo",
-        "place_id",
-        "place__kind",
-        "place__parent_id",
-        "place__parent__kind",
-        "place__parent__parent_id",
+    if snapshot.data.get("k") != settings.MAP_K:
+        countries = None
+    entries = MapEntry.objects.filter(disease_id=disease_id)
+    if countries is not None:
+        entries = entries.filter(country_id__in=countries)
+    rows = (
+        entries.values_list(
+            "country_id",
+            "place_id",
+            "published_place_id",
+            "membership__role",
+            "membership__user__is_demo",
+            "membership__user__is_active",
+        )
+        .annotate(n=Count("*"))
+        .order_by()
     )
-    chosen, current, roles, demo = [], {}, {}, set()
-    for entry_id, published_id, role, is_demo, *place in rows:
-        chosen.append(_chosen(*place, entry_id))
-        current[entry_id] = published_id
-        roles[entry_id] = role
-        if is_demo:
-            demo.add(entry_id)
-    published = generalise.publish(chosen, settings.MAP_K)
+    by_country: dict[int, list] = {}
+    for country_id, *group in rows:
+        by_country.setdefault(country_id, []).append(group)
+    chains = _places_of({group[0] for groups in by_country.values() for group in groups})
+    for country_id, groups in by_country.items():
+        _publish_country(disease_id, country_id, groups, chains)
+    # Countries left without entries show no one any more.
+    emptied = MapCountry.objects.filter(disease_id=disease_id).exclude(
+        country_id__in=list(by_country)
+    )
+    if countries is not None:
+        emptied = emptied.filter(country_id__in=countries)
+    emptied.delete()
 
-    changed: dict[int | None, list[int]] = {}
-    for entry_id, place_id in published.items():
-        if current[entry_id] != place_id:
-            changed.setdefault(place_id, []).append(entry_id)
-    for place_id, entry_ids in changed.items():
-        for start in range(0, len(entry_ids), 5000):
-            MapEntry.objects.filter(pk__in=entry_ids[start : start + 5000]).update(
-                published_place_id=place_id
-            )
-    # Entries of inactive accounts are never shown.
-    MapEntry.objects.filter(disease_id=disease_id, membership__user__is_active=False).exclude(
-        published_place=None
-    ).update(published_place=None)
-
-    country_of = {c.entry_id: c.country for c in chosen}
-    shown = [entry_id for entry_id, place_id in published.items() if place_id is not None]
-    by_country = Counter(country_of[e] for e in shown)
-    codes = dict(Place.objects.filter(pk__in=by_country).values_list("pk", "code"))
     snapshot.version += 1
     snapshot.computed_at = timezone.now()
-    snapshot.data = {
-        "k": settings.MAP_K,
-        "total": len(shown),
-        # Whether demo members (not real people) are among those shown; never how many.
-        "demo": any(e in demo for e in shown),
-        "roles": generalise.suppress_small(Counter(roles[e] for e in shown), settings.MAP_K),
-        "countries": sorted((codes[country], n) for country, n in by_country.items()),
-        "cells": sorted(generalise.cell_counts(published).items()),
-    }
+    snapshot.data = _assemble(disease_id)
     snapshot.save()
     snapshot_forget(disease_id)
     return snapshot
+
+
+def _assemble(disease_id: int) -> dict:
+    """A map's published aggregates from its countries' rows (without their cells). Role
+    counts are suppressed on the map-wide sums, so no role count can be derived by
+    subtraction from the total."""
+    total, demo, roles, countries = 0, False, Counter(), []
+    rows = MapCountry.objects.filter(disease_id=disease_id).values_list(
+        "country__code", "count", "roles", "demo"
+    )
+    for code, count, country_roles, country_demo in rows:
+        total += count
+        demo = demo or country_demo
+        roles.update(country_roles)
+        countries.append((code, count))
+    return {
+        "k": settings.MAP_K,
+        "total": total,
+        # Whether demo members (not real people) are among those shown; never how many.
+        "demo": demo,
+        "roles": generalise.suppress_small(roles, settings.MAP_K),
+        "countries": sorted(countries),
+    }

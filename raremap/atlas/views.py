@@ -36,7 +36,7 @@ def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
     country = request.GET.get("country", "").upper() if membership else ""
     if country and country not in {code for code, _name, _n in summary.countries}:
         raise Http404
-    entry = selectors.map_entry_get(request.user, disease) if membership else None
+    entry = selectors.map_entry_get(membership)
     context = {
         "disease": disease,
         "summary": summary,
@@ -67,7 +67,7 @@ def map_join(request: HttpRequest, slug: str) -> HttpResponse:
     if membership is None:
         messages.error(request, _("Join the community before you put yourself on its map."))
         return redirect("catalog:disease-detail", disease.slug)
-    entry = selectors.map_entry_get(request.user, disease)
+    entry = selectors.map_entry_get(membership, chosen=True)
     data = request.POST if request.method == "POST" else None
     form = MapJoinForm(data, needs_consent=entry is None, initial=_initial(entry))
     finding = request.method == "POST" and "find" in request.POST

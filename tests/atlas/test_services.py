@@ -55,7 +55,7 @@ def test_pins_move_to_the_city_once_k_members_chose_it(dfsp, places, map_member,
     for entry in (first, second):
         entry.refresh_from_db()
         assert entry.published_place == places.lyon
-    assert selectors.snapshot_get(dfsp.pk)["cells"] == [(places.lyon.pk, 2)]
+    assert selectors.country_cells(dfsp.pk, "FR") == [(places.lyon.pk, 2)]
 
 
 def test_withdrawing_removes_the_pin_and_republishes_in_the_same_call(
@@ -74,7 +74,7 @@ def test_withdrawing_removes_the_pin_and_republishes_in_the_same_call(
     assert second.published_place == places.france
     snapshot = selectors.snapshot_get(dfsp.pk)
     assert snapshot["total"] == 2
-    assert snapshot["cells"] == [(places.france.pk, 2)]
+    assert selectors.country_cells(dfsp.pk, "FR") == [(places.france.pk, 2)]
     assert services.map_withdraw(user=user, disease=dfsp) is False
 
 
