@@ -52,6 +52,7 @@ from foundation import (
     OUT,
     ROOT,
     Processes,
+    browser_cookie,
     fetch,
     free_ports,
     measure_url,
@@ -149,6 +150,7 @@ def http(
         for port in (miss, cached):
             wait_until_up(f"http://127.0.0.1:{port}/healthz", processes)
         app, app_cached = f"http://127.0.0.1:{miss}", f"http://127.0.0.1:{cached}"
+        member = browser_cookie(f"{app}{PAGE}", member)
         for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
             (data / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         (data / "www" / "copy").mkdir(parents=True, exist_ok=True)

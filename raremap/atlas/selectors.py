@@ -29,6 +29,7 @@ from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot, Place, Preci
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.connections.selectors import blocker_ids
+from raremap.core.prepared import Param, Prepared
 from raremap.core.throttle import Limit
 
 # Gazetteer ---------------------------------------------------------------------------------
@@ -335,21 +336,38 @@ def map_cells(disease: Disease, country_code: str) -> list[tuple[Place, int]]:
 _PLACE_FIELDS = ("kind", "name", "code", "country_code", "parent")
 
 
-def map_entry_get(membership: Membership | None, *, chosen: bool = False) -> MapEntry | None:
-    """A member's own entry on a map (their membership's), for the map page: with the
-    published place and the places containing it, only the fields a label needs. With
-    `chosen`, the chosen place instead (the opt-in form)."""
+def map_entry_get(membership: Membership | None) -> MapEntry | None:
+    """A member's own entry on a map (their membership's) with the place they chose, for the
+    opt-in form."""
     if membership is None:
         return None
-    entries = MapEntry.objects.filter(pk=membership.pk)
-    if chosen:
-        entries = entries.select_related("place")
-    else:
-        levels = ("published_place", "published_place__parent", "published_place__parent__parent")
-        entries = entries.select_related(levels[-1]).only(
-            *(f"{level}__{name}" for level in levels for name in _PLACE_FIELDS)
-        )
-    return next(iter(entries[:1]), None)
+    return MapEntry.objects.filter(pk=membership.pk).select_related("place").first()
+
+
+_SHOWN = Prepared(
+    lambda membership: MapEntry.objects.filter(pk=membership).values("published_place_id"),
+    Param("membership"),
+)
+
+
+def map_shown_place_id(membership: Membership | None) -> tuple[bool, int | None]:
+    """Whether a member is on a map and the place others see them at (None: not shown yet)
+    — one small query, for the map page."""
+    if membership is None:
+        return False, None
+    row = _SHOWN.first(membership=membership.pk)
+    return row is not None, row["published_place_id"] if row else None
+
+
+def place_with_parents(place_id: int) -> Place:
+    """A place with the places containing it, only the fields a label (`place_label`) and the
+    chain (`place_chain`) read."""
+    levels = ("parent", "parent__parent")
+    return (
+        Place.objects.select_related(levels[-1])
+        .only(*_PLACE_FIELDS, *(f"{level}__{name}" for level in levels for name in _PLACE_FIELDS))
+        .get(pk=place_id)
+    )
 
 
 def map_entries_for_user(user: User) -> list[MapEntry]:

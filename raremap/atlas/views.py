@@ -20,6 +20,7 @@ from raremap.catalog.fragments import disease_part
 from raremap.communities.models import Role
 from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
+from raremap.core.shell import Viewer, base_fillers
 from raremap.core.throttle import Limit, throttled
 
 MAP_WRITES = Limit("map-write", 20, 60 * 60)
@@ -36,24 +37,14 @@ def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
     country = request.GET.get("country", "").upper() if membership else ""
     if country and country not in {code for code, _name, _n in summary.countries}:
         raise Http404
-    entry = selectors.map_entry_get(membership)
-    context = {
-        "disease": disease,
-        "summary": summary,
-        "membership": membership,
-        "entry": entry,
-        "entry_label": selectors.place_label(entry.published_place)
-        if entry and entry.published_place
-        else "",
-        "near_me": _chain(entry.published_place) if entry and entry.published_place else [],
-        "country": country,
-        "country_names": {c: n for c, n, _x in summary.countries},
-        "country_name": next((n for c, n, _x in summary.countries if c == country), ""),
-        "part_html": fragments.map_part(
-            disease, summary, country=country, members=membership is not None
-        ),
-    }
-    return render(request, "atlas/map.html", context)
+    page = fragments.map_page(
+        request, disease, summary, country=country, members=membership is not None
+    )
+    viewer = Viewer(request)
+    fillers = base_fillers(viewer)
+    if request.user.is_authenticated:
+        fillers |= fragments.member_fillers(viewer, disease, summary, membership)
+    return HttpResponse(page.fill(fillers))
 
 
 @login_required
@@ -67,7 +58,7 @@ def map_join(request: HttpRequest, slug: str) -> HttpResponse:
     if membership is None:
         messages.error(request, _("Join the community before you put yourself on its map."))
         return redirect("catalog:disease-detail", disease.slug)
-    entry = selectors.map_entry_get(membership, chosen=True)
+    entry = selectors.map_entry_get(membership)
     data = request.POST if request.method == "POST" else None
     form = MapJoinForm(data, needs_consent=entry is None, initial=_initial(entry))
     finding = request.method == "POST" and "find" in request.POST
@@ -109,14 +100,6 @@ def map_join(request: HttpRequest, slug: str) -> HttpResponse:
         "k": selectors.snapshot_get(disease.pk)["k"],
     }
     return render(request, "atlas/join.html", context, status=400 if form.errors else 200)
-
-
-def _chain(place: Place) -> list[Place]:
-    """A published place and the places containing it, the place itself first."""
-    chain = [place]
-    while chain[-1].parent is not None:
-        chain.append(chain[-1].parent)
-    return chain
 
 
 def _initial(entry: object) -> dict:

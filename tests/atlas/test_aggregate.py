@@ -127,7 +127,7 @@ def test_counts_pages_never_read_the_cells(dfsp, dfsp_map, places):
     assert len(queries) == 0
 
 
-def test_the_own_entry_is_one_narrow_query(member, dfsp, dfsp_map, places):
+def test_where_a_member_is_shown_is_one_narrow_query(member, dfsp, dfsp_map, places):
     member.reputation = 10
     member.save(update_fields=["reputation"])
     membership = MembershipFactory(user=member, disease=dfsp)
@@ -135,15 +135,19 @@ def test_the_own_entry_is_one_narrow_query(member, dfsp, dfsp_map, places):
         user=member, disease=dfsp, place=places.lyon, precision=places.lyon.kind, consent=True
     )
     with CaptureQueriesContext(connection) as queries:
-        entry = selectors.map_entry_get(membership)
-        label = selectors.place_label(entry.published_place)
-        chain = [p.pk for p in selectors.place_chain(entry.published_place)]
+        on_map, place_id = selectors.map_shown_place_id(membership)
     assert len(queries) == 1
-    assert "LIMIT 1" in queries[0]["sql"]
     assert "consent" not in queries[0]["sql"]
+    assert (on_map, place_id) == (True, places.lyon.pk)
+
+    with CaptureQueriesContext(connection) as queries:
+        place = selectors.place_with_parents(place_id)
+        label = selectors.place_label(place)
+        chain = [p.pk for p in selectors.place_chain(place)]
+    assert len(queries) == 1
     assert label == "Lyon, Auvergne-Rhône-Alpes, France"
     assert chain == [places.france.pk, places.ara.pk, places.lyon.pk]
-    assert selectors.map_entry_get(None) is None
+    assert selectors.map_shown_place_id(None) == (False, None)
 
 
 def test_the_migration_fills_countries_and_per_country_rows(dfsp, places, dfsp_map):
