@@ -21,11 +21,11 @@ from raremap.core.throttle import Limit, throttled
 from raremap.questions import fragments, permissions, reputation, selectors, services
 from raremap.questions.forms import (
     AnswerForm,
-    AnswerListForm,
     FollowForm,
     OverviewForm,
     ProposeQuestionForm,
     VoteForm,
+    answer_list_params,
 )
 from raremap.questions.models import Question
 
@@ -66,11 +66,7 @@ def question_detail(request: HttpRequest, slug: str, qslug: str) -> HttpResponse
     """The question page: overview answer, community answers, top questions, map teaser."""
     part = disease_part(slug)
     question = selectors.question_get(part.disease, qslug)
-    query = AnswerListForm(request.GET)
-    sort, number = "score", 1
-    if query.is_valid():
-        sort = query.cleaned_data["sort"] or "score"
-        number = query.cleaned_data["page"] or 1
+    sort, number = answer_list_params(request.GET)
     page = fragments.question_page(
         request, question, symptoms_html=part.symptoms_html, sort=sort, number=number
     )

@@ -8,6 +8,7 @@ from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
 from raremap.questions import services
+from raremap.questions.forms import answer_list_params
 from raremap.questions.models import Answer, Notification, OverviewRevision, Question, Status
 from raremap.questions.standard import STANDARD_QUESTIONS
 from tests.accounts.helpers import text_of
@@ -406,3 +407,19 @@ def test_disease_page_counts_follow_new_answers_and_members(client: Client, best
         "What are the best treatments for Dermatofibrosarcoma protuberans (DFSP)? 1 answer" in page
     )
     assert "1 member" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({}, ("score", 1)),
+        ({"sort": "newest", "page": "3"}, ("newest", 3)),
+        ({"sort": "loudest", "page": "2"}, ("score", 2)),
+        ({"sort": "newest", "page": "two"}, ("newest", 1)),
+        ({"page": "0"}, ("score", 1)),
+        ({"page": "10001"}, ("score", 1)),
+        ({"page": "-2"}, ("score", 1)),
+    ],
+)
+def test_the_answer_list_query_falls_back_per_value(query: dict, expected: tuple) -> None:
+    assert answer_list_params(query) == expected
