@@ -60,3 +60,16 @@ def test_a_constant_equal_to_a_sample_value_stays_a_constant() -> None:
 
     # Taken for a placeholder, the constant would become 5 too, and nobody has fewer than 5.
     assert both.rows(points=5) == [{"id": user.pk}]
+
+
+def test_constants_written_into_the_sql_keep_their_quotes_and_percent_signs() -> None:
+    quoted = Prepared(
+        lambda points: User.objects.filter(reputation=points, display_name="O'Brien 100%").values(
+            "id"
+        ),
+        Param("points"),
+    )
+    user = UserFactory(display_name="O'Brien 100%", reputation=3)
+    UserFactory(display_name="O'Brien 100", reputation=3)
+
+    assert quoted.rows(points=3) == [{"id": user.pk}]
