@@ -51,7 +51,8 @@ def membership_join(*, user: User, disease: Disease, role: str) -> Membership:
         except IntegrityError:  # a parallel request joined first: change its role instead
             return membership_join(user=user, disease=disease, role=role)
     else:
-        _count_add(disease_id=disease.pk, role=previous.role, is_demo=user.is_demo, delta=-1)
+        if user.is_active:  # only active members are counted
+            _count_add(disease_id=disease.pk, role=previous.role, is_demo=user.is_demo, delta=-1)
         previous.role = role
         previous.save(update_fields=["role"])
         membership = previous

@@ -83,3 +83,18 @@ def test_a_removed_member_is_not_counted(member: User, dfsp: Disease) -> None:
     role_counts_recompute(disease_ids=[dfsp.pk])  # what deactivating an account does
 
     assert membership_role_counts(dfsp)["total"] == 0
+
+
+def test_an_inactive_members_role_change_counts_nobody(member: User, dfsp: Disease) -> None:
+    membership_join(user=member, disease=dfsp, role=Role.PATIENT)
+    membership_join(user=UserFactory(), disease=dfsp, role=Role.PATIENT)
+    User.objects.filter(pk=member.pk).update(is_active=False)
+    role_counts_recompute(disease_ids=[dfsp.pk])
+    member.refresh_from_db()
+
+    membership_join(user=member, disease=dfsp, role=Role.CAREGIVER)
+
+    counts = membership_role_counts(dfsp)
+    assert counts["total"] == 1
+    role_counts_recompute(disease_ids=[dfsp.pk])
+    assert membership_role_counts(dfsp) == counts
