@@ -240,3 +240,19 @@ def test_the_signed_session_data_decides_who_is_logged_in(
 
     assert "Quiet Heron" in page
     assert "Brisk Otter" not in page
+
+
+def test_clearsessions_deletes_expired_sessions_only(member_client: Client) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    live = session_key(member_client)
+    Session.objects.create(
+        session_key="expired0000000000000000000000000",
+        session_data="",
+        expire_date=timezone.now() - datetime.timedelta(seconds=1),
+    )
+
+    call_command("clearsessions")
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live]
