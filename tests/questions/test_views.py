@@ -423,3 +423,27 @@ def test_disease_page_counts_follow_new_answers_and_members(client: Client, best
 )
 def test_the_answer_list_query_falls_back_per_value(query: dict, expected: tuple) -> None:
     assert answer_list_params(query) == expected
+
+
+def test_member_text_cannot_open_a_region_of_the_kept_page(
+    best: Question, member: User, member_client: Client, other_member: User
+) -> None:
+    """Regions are HTML comments (<!--@name-->…<!--/@name-->): the sanitiser drops comments from
+    answers and names are escaped, so what members write is never taken for one."""
+    MembershipFactory(user=other_member, disease=best.disease)
+    User.objects.filter(pk=other_member.pk).update(display_name="<!--@nav-->x<!--/@nav-->")
+    answer = services.answer_create(
+        user=other_member,
+        question=best,
+        body="Before <!--@join-->JOIN-FORGED<!--/@join--> after <!--/@vote:1-->",
+    )
+    services.vote_cast(user=member, answer=answer, value=1)
+
+    html = member_client.get(BEST).content.decode()
+
+    assert "JOIN-FORGED" in html  # the text stays, as text
+    assert "<!--@" not in html
+    assert "<!--/@" not in html
+    assert "&lt;!--@nav--&gt;x&lt;!--/@nav--&gt;" in html  # the name, escaped
+    assert "Quiet Heron" in html  # the real header
+    assert html.count('aria-pressed="true"') == 1  # the member's vote is filled in
