@@ -12,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from raremap.accounts.fragments import page_fillers
 from raremap.atlas import fragments, selectors, services
 from raremap.atlas.forms import MapJoinForm
 from raremap.atlas.models import Place, Precision
@@ -20,7 +21,7 @@ from raremap.catalog.fragments import disease_part
 from raremap.communities.models import Role
 from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
-from raremap.core.shell import Viewer, base_fillers
+from raremap.core.shell import Viewer
 from raremap.core.throttle import Limit, throttled
 
 MAP_WRITES = Limit("map-write", 20, 60 * 60)
@@ -41,7 +42,7 @@ def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
         request, disease, summary, country=country, members=membership is not None
     )
     viewer = Viewer(request)
-    fillers = base_fillers(viewer)
+    fillers = page_fillers(viewer)
     if request.user.is_authenticated:
         fillers |= fragments.member_fillers(viewer, disease, summary, membership)
     return HttpResponse(page.fill(fillers))

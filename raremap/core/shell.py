@@ -10,8 +10,9 @@ content does. A request then costs its own data and a few small strings: each re
 by the filler registered for its name (the part before a colon — `vote:12` is filled by the
 `vote` filler, given "12"); a region without a filler keeps what an anonymous visitor sees.
 
-`base.html` marks two regions every page has: `nav` (the header's account links) and `messages`
-(flash messages); `base_fillers` fills them. Regions do not nest.
+`base.html` marks two regions every page has: `messages` (flash messages, filled by
+`base_fillers`) and `nav` (the header's account links, filled by the accounts app:
+`raremap.accounts.fragments.page_fillers` gives both). Regions do not nest.
 """
 
 import re
@@ -28,8 +29,6 @@ from django.template import engines
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from markupsafe import Markup
-
-from raremap.accounts.nav import nav_counts
 
 _REGION = re.compile(r"<!--@(([\w-]+)(?::([\w.-]+))?)-->(.*?)<!--/@\1-->", re.S)
 
@@ -147,7 +146,8 @@ class Viewer:
 
 
 def base_fillers(viewer: Viewer) -> dict[str, Filler]:
-    """Fillers for the regions of base.html: the account links and flash messages."""
+    """The filler of base.html's `messages` region (flash messages). Its `nav` region, the
+    header's account links, is the accounts app's (raremap.accounts.fragments.page_fillers)."""
     request = viewer.request
 
     def messages(_argument: str, _anonymous: str) -> str:
@@ -155,22 +155,4 @@ def base_fillers(viewer: Viewer) -> dict[str, Filler]:
             return ""
         return render_fragment("core/_messages.html", {"request": request})
 
-    fillers: dict[str, Filler] = {"messages": messages}
-    user = request.user
-    if user.is_authenticated:
-        language = getattr(request, "LANGUAGE_CODE", None)
-
-        def nav(_argument: str, _anonymous: str) -> str:
-            counts = nav_counts(user)
-            return viewer.fragment(
-                "core/_account_nav.html",
-                (language, user.pk, user.display_name, user.public_id, *counts.items()),
-                lambda: {
-                    "request": request,
-                    "LANGUAGE_CODE": language,
-                    "nav_count": counts.__getitem__,
-                },
-            )
-
-        fillers["nav"] = nav
-    return fillers
+    return {"messages": messages}

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from raremap.accounts.fragments import page_fillers
 from raremap.catalog.fragments import disease_part
 from raremap.catalog.models import Disease
 from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
-from raremap.core.shell import Viewer, base_fillers
+from raremap.core.shell import Viewer
 from raremap.core.throttle import Limit, throttled
 from raremap.questions import fragments, permissions, reputation, selectors, services
 from raremap.questions.forms import (
@@ -71,7 +72,7 @@ def question_detail(request: HttpRequest, slug: str, qslug: str) -> HttpResponse
         request, question, symptoms_html=part.symptoms_html, sort=sort, number=number
     )
     viewer = Viewer(request)
-    fillers = base_fillers(viewer)
+    fillers = page_fillers(viewer)
     if request.user.is_authenticated:
         membership = membership_get(request.user, part.disease)
         fillers |= fragments.member_fillers(viewer, page, question=question, membership=membership)

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from raremap.accounts.fragments import page_fillers
 from raremap.catalog.fragments import disease_part
 from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
-from raremap.core.shell import Viewer, base_fillers
+from raremap.core.shell import Viewer
 from raremap.core.throttle import Limit, throttled
 from raremap.treatments import fragments, permissions, selectors, services
 from raremap.treatments.forms import ReportForm
@@ -34,7 +35,7 @@ def disease_treatments(request: HttpRequest, slug: str) -> HttpResponse:
     disease = disease_part(slug).disease
     page = fragments.treatments_page(request, disease)
     viewer = Viewer(request)
-    fillers = base_fillers(viewer)
+    fillers = page_fillers(viewer)
     if request.user.is_authenticated:
         fillers |= fragments.member_fillers(viewer, disease)
     return HttpResponse(page.fill(fillers))
