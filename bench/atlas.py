@@ -36,12 +36,9 @@ error). Not a test: numbers depend on the machine.
 """
 
 import argparse
-import json
 import secrets
 import shutil
-import signal
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +54,7 @@ from foundation import (
     free_ports,
     measure_url,
     raremap,
+    run_and_report,
     run_child,
     wait_until_up,
 )
@@ -302,21 +300,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per scenario")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--reuse", action="store_true", help="keep the site of the last run")
-    args = parser.parse_args()
-    for tool in ("nginx", "wrk"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not installed")
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        run = measure(args)
-    except KeyboardInterrupt:
-        sys.exit("Interrupted; the servers are stopped.")
-    OUT.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    path = OUT / f"atlas-{stamp}.json"
-    path.write_text(json.dumps(run, indent=2, default=str) + "\n")
-    print("\n" + report(run))
-    print(f"\nWritten to {path.relative_to(ROOT)}")
+    run_and_report("atlas", measure, report, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -544,6 +545,31 @@ def report(run: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def run_and_report(
+    name: str,
+    measure: Callable[[argparse.Namespace], dict[str, Any]],
+    report: Callable[[dict[str, Any]], str],
+    args: argparse.Namespace,
+) -> None:
+    """Run a benchmark: check for nginx and wrk, measure, print the report and write the run to
+    bench/out/<name>-<time>.json. SIGTERM ends the run like Ctrl-C does, through the finally
+    blocks that stop the servers."""
+    for tool in ("nginx", "wrk"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        run = measure(args)
+    except KeyboardInterrupt:
+        sys.exit("Interrupted; the servers are stopped.")
+    OUT.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path = OUT / f"{name}-{stamp}.json"
+    path.write_text(json.dumps(run, indent=2, default=str) + "\n")
+    print("\n" + report(run))
+    print(f"\nWritten to {path.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per scenario")
@@ -558,23 +584,7 @@ def main() -> None:
         default=1,
         help="granian --blocking-threads per worker (default 1, as bin/serve; 0: granian's own)",
     )
-    args = parser.parse_args()
-    for tool in ("nginx", "wrk"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is not installed")
-    # SIGTERM ends the run like Ctrl-C does, through the finally that stops the servers.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    OUT.mkdir(parents=True, exist_ok=True)
-    try:
-        run = measure(args)
-    except KeyboardInterrupt:
-        sys.exit("Interrupted; the servers are stopped.")
-    text = report(run)
-    print("\n" + text)
-    stamp = run["started"].replace(":", "").replace("-", "").replace("+0000", "Z")
-    path = OUT / f"foundation-{stamp}.json"
-    path.write_text(json.dumps(run, indent=2) + "\n")
-    print(f"\nWritten to {path.relative_to(ROOT)}")
+    run_and_report("foundation", measure, report, parser.parse_args())
 
 
 if __name__ == "__main__":

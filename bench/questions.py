@@ -17,7 +17,6 @@ started. Not a test: numbers depend on the machine.
 """
 
 import argparse
-import json
 import os
 import secrets
 import shutil
@@ -38,6 +37,7 @@ from foundation import (
     free_ports,
     measure_url,
     raremap,
+    run_and_report,
     wait_until_up,
 )
 
@@ -246,12 +246,7 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--questions", type=int, default=10_000)
     parser.add_argument("--reuse", action="store_true", help="keep the sites of the last run")
-    args = parser.parse_args()
-    run = measure(args)
-    OUT.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    (OUT / f"questions-{stamp}.json").write_text(json.dumps(run, indent=2))
-    print(report(run))
+    run_and_report("questions", measure, report, parser.parse_args())
 
 
 if __name__ == "__main__":

@@ -84,3 +84,15 @@ def map_member(db: None):  # type: ignore[no-untyped-def]
         )
 
     return make
+
+
+@pytest.fixture
+def trusted(member, dfsp):  # type: ignore[no-untyped-def]
+    """The logged-in member (member_client) in the DFSP community, past the new-account
+    sandbox, not on the map."""
+    from tests.factories import MembershipFactory
+
+    member.reputation = 10
+    member.save(update_fields=["reputation"])
+    MembershipFactory(user=member, disease=dfsp)
+    return member

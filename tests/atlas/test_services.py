@@ -13,14 +13,6 @@ from raremap.communities.models import Role
 from tests.factories import MembershipFactory, UserFactory
 
 
-@pytest.fixture
-def trusted(member, dfsp):  # type: ignore[no-untyped-def]
-    member.reputation = 10
-    member.save(update_fields=["reputation"])
-    MembershipFactory(user=member, disease=dfsp)
-    return member
-
-
 def test_opting_in_stores_only_the_place_at_the_chosen_precision(trusted, dfsp, places):
     entry = services.map_join(
         user=trusted, disease=dfsp, place=places.lyon, precision=Precision.REGION, consent=True

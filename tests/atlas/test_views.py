@@ -5,7 +5,6 @@ from django.urls import reverse
 
 from raremap.atlas.models import MapEntry, Precision
 from raremap.communities.models import Role
-from tests.factories import MembershipFactory
 
 
 @pytest.fixture
@@ -18,15 +17,6 @@ def dfsp_map(dfsp, places, map_member, settings):  # type: ignore[no-untyped-def
         map_member(dfsp, places.france, display_name="France Only"),
     ]
     return entries
-
-
-@pytest.fixture
-def insider(member, dfsp):  # type: ignore[no-untyped-def]
-    """The logged-in member (member_client) in the DFSP community, not on the map."""
-    member.reputation = 10
-    member.save(update_fields=["reputation"])
-    MembershipFactory(user=member, disease=dfsp)
-    return member
 
 
 def map_url(dfsp, **query: str) -> str:
@@ -47,7 +37,7 @@ def test_anonymous_visitors_see_counts_by_country_and_no_one(client, dfsp, dfsp_
     assert "Lyon" not in client.get(map_url(dfsp, country="FR")).content.decode()
 
 
-def test_members_see_markers_and_people_in_places(member_client, insider, dfsp, dfsp_map, places):
+def test_members_see_markers_and_people_in_places(member_client, trusted, dfsp, dfsp_map, places):
     world = member_client.get(map_url(dfsp)).content.decode()
     assert 'class="markers"' in world
     assert "?country=FR" in world
@@ -76,7 +66,7 @@ def test_people_lists_are_for_members_of_the_community(
     assert member_client.get(map_url(dfsp, country="FR")).content.decode().count("Lyon") == 0
 
 
-def test_opting_in_through_the_form_without_javascript(member_client, insider, dfsp, places):
+def test_opting_in_through_the_form_without_javascript(member_client, trusted, dfsp, places):
     url = reverse("atlas:map-join", args=[dfsp.slug])
     form = member_client.get(url)
     assert form.status_code == 200
@@ -90,31 +80,31 @@ def test_opting_in_through_the_form_without_javascript(member_client, insider, d
         url, {"place": places.lyon.pk, "precision": Precision.REGION, "consent": "on"}
     )
     assert done.status_code == 302
-    entry = MapEntry.objects.get(membership__user=insider)
+    entry = MapEntry.objects.get(membership__user=trusted)
     assert entry.place == places.ara
 
 
-def test_withdrawing_is_one_post(member_client, insider, dfsp, places):
+def test_withdrawing_is_one_post(member_client, trusted, dfsp, places):
     from raremap.atlas.services import map_join
 
-    map_join(user=insider, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
+    map_join(user=trusted, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
     url = reverse("atlas:map-withdraw", args=[dfsp.slug])
     assert member_client.get(url).status_code == 405
     assert member_client.post(url).status_code == 302
-    assert not MapEntry.objects.filter(membership__user=insider).exists()
+    assert not MapEntry.objects.filter(membership__user=trusted).exists()
 
 
-def test_the_form_never_takes_coordinates_or_addresses(member_client, insider, dfsp):
+def test_the_form_never_takes_coordinates_or_addresses(member_client, trusted, dfsp):
     from raremap.atlas.forms import MapJoinForm
 
     fields = set(MapJoinForm(needs_consent=True).fields)
     assert fields == {"place", "precision", "consent"}
 
 
-def test_privacy_page_shows_what_others_see(member_client, insider, dfsp, places, dfsp_map):
+def test_privacy_page_shows_what_others_see(member_client, trusted, dfsp, places, dfsp_map):
     from raremap.atlas.services import map_join
 
-    map_join(user=insider, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
+    map_join(user=trusted, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
     html = member_client.get(reverse("atlas:privacy")).content.decode()
     assert "Quiet Heron" in html  # how others see the member's name
     assert "Lyon" in html
@@ -131,7 +121,7 @@ def test_the_public_aggregate_api(client, dfsp, dfsp_map):
 
 
 def test_member_apis_need_a_token_and_the_community(
-    client, member, insider, dfsp, dfsp_map, places
+    client, member, trusted, dfsp, dfsp_map, places
 ):
     from raremap.accounts.services import token_create
 
@@ -147,7 +137,7 @@ def test_member_apis_need_a_token_and_the_community(
         ("France", 2),
     }
     other = f"/api/v1/diseases/{dfsp.slug}/people?place={places.lyon.pk}"
-    insider.memberships.all().delete()
+    trusted.memberships.all().delete()
     assert client.get(other, headers=auth).status_code == 404
 
 
@@ -156,7 +146,7 @@ def test_the_map_page_query_count_does_not_grow_with_the_map(
     size,
     client,
     member_client,
-    insider,
+    trusted,
     dfsp,
     places,
     map_member,
@@ -178,11 +168,11 @@ def test_the_map_page_query_count_does_not_grow_with_the_map(
 
 
 def test_a_member_on_the_map_finds_people_at_each_level_of_their_place(
-    member_client, insider, dfsp, places, dfsp_map
+    member_client, trusted, dfsp, places, dfsp_map
 ):
     from raremap.atlas.services import map_join
 
-    map_join(user=insider, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
+    map_join(user=trusted, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
     html = member_client.get(map_url(dfsp)).content.decode()
     assert "Others see you in Lyon" in html
     people = reverse("atlas:people", args=[dfsp.slug])
@@ -191,12 +181,12 @@ def test_a_member_on_the_map_finds_people_at_each_level_of_their_place(
 
 
 def test_a_member_who_blocked_the_viewer_is_not_in_their_people_lists(
-    member_client, insider, dfsp, dfsp_map, places
+    member_client, trusted, dfsp, dfsp_map, places
 ):
     from raremap.connections.services import block_create
 
     blocker = dfsp_map[0].membership.user  # "Lyon One"
-    block_create(blocker=blocker, blocked=insider)
+    block_create(blocker=blocker, blocked=trusted)
     url = reverse("atlas:people", args=[dfsp.slug])
     lyon = member_client.get(url, {"place": places.lyon.pk}).content.decode()
     assert "Lyon One" not in lyon
