@@ -7,7 +7,7 @@ follow form, the answer form, the overview's edit link and the join button. The 
 rendered as an anonymous visitor sees it and completed per request by `member_fillers` (a
 dictionary look-up per answer). The key holds Question.changed_at, which every service that
 changes an answer, a vote or a status bumps, so a stale page is never served; member counts,
-names and reputation points may lag PART_SECONDS.
+names and reputation points may lag KEPT_SECONDS.
 """
 
 from dataclasses import dataclass
@@ -28,9 +28,6 @@ from raremap.questions import permissions, selectors
 from raremap.questions.forms import AnswerForm
 from raremap.questions.models import Question
 
-# Names and reputation points next to answers may lag this long behind a change elsewhere.
-PART_SECONDS = KEPT_SECONDS
-
 
 @dataclass(frozen=True)
 class QuestionPart:
@@ -44,7 +41,7 @@ class QuestionPart:
 def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
     """The overview (editor text, data sections, digest), member counts and top questions of
     a question page, from the cache when current. Counts and the other questions' answer
-    numbers may lag PART_SECONDS behind."""
+    numbers may lag KEPT_SECONDS behind."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
     key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{language}"
@@ -72,7 +69,7 @@ def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
             aside_html=render_to_string("questions/_question_aside.html", context),
             demo=bool(counts["demo"] or (overview and overview.is_demo)),
         )
-        django_cache.set(key, part, PART_SECONDS)
+        django_cache.set(key, part, KEPT_SECONDS)
     return part
 
 
@@ -116,7 +113,7 @@ def question_page(
         html = render_kept("questions/question_detail.html", context, request)
         return html, {a.pk: (a.author_id, a.score) for a in page.answers}
 
-    return keep(key, PART_SECONDS, render)
+    return keep(key, KEPT_SECONDS, render)
 
 
 def member_fillers(
