@@ -175,6 +175,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# One cache that every process shares: what two processes must agree on (kept pages, counts
+# that services forget, map snapshots) lives here, never in a process's own memory
+# (docs/architecture.md, "Caching"). Redis when REDIS_URL is set (several app nodes); else files
+# in the data directory, which every process of this machine sees (bin/serve runs several).
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -185,11 +189,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Whether every process sees the same cache (Redis). With the per-process local-memory cache,
-# a change made in one process cannot forget what another one cached: data that must follow a
-# change at once (the map snapshot) is then kept only for seconds (docs/map.md).
-CACHE_IS_SHARED = bool(REDIS_URL)
+    CACHES = {
+        "default": {
+            # Measured against Django's database cache on the site's SQLite file: a read of a
+            # kept question page costs about the same, but every write of the database cache
+            # takes SQLite's one write lock (and counts the table), so a busy cache would make
+            # members' writes wait (docs/architecture.md, "Caching").
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env_str("RAREMAP_CACHE_DIR", str(DATA_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
+        }
+    }
 
 # Sessions live in the database only: a cache outage must not log anyone out or break log-in.
 # Database sessions read with their member and the header counts in one query.
