@@ -27,7 +27,6 @@ from raremap.accounts.models import User
 from tests.accounts.helpers import WINDOW_START, Clock
 from tests.factories import UserFactory
 
-
 # The embedded site's cache is files every process shares: each test process gets a directory
 # of its own, so that one test's cache.clear() cannot empty another worker's (the cache is not
 # used before this runs; the servers the cross-process tests start are given the same one).

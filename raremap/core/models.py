@@ -34,3 +34,6 @@ class LimitCount(models.Model):
             # Deleting the counts of windows that have passed (throttle._count_in_database).
             models.Index(fields=["expires_at"], name="limit_count_expires"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window}: {self.count}"
