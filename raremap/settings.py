@@ -90,14 +90,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First of all: a map's public aggregate (the same for every visitor, polled by widgets and
-    # scripts) is answered from the cache by disease slug, with the headers stored with it.
-    "raremap.atlas.middleware.MapAggregateMiddleware",
-    # Then: a cached anonymous page is answered before any other middleware runs; it was
-    # stored with every header the middleware below added (security headers, CSP).
-    "raremap.core.middleware.AnonymousPageCacheMiddleware",
+    # Security first: the HTTPS redirect, then static files, then cached anonymous pages
+    # (which check the Host header before they answer: raremap.core.middleware).
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A cached anonymous page is answered here; it was stored with every header the
+    # middleware below added (CSP, X-Frame-Options).
+    "raremap.core.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
