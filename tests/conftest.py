@@ -195,7 +195,7 @@ def question(dfsp):  # type: ignore[no-untyped-def]
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
 
-def _redis_reachable() -> bool:
+def redis_reachable() -> bool:
     import redis
 
     try:
@@ -210,7 +210,7 @@ def redis_store(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  #
     runs; .ci/run starts one). Keys are the test process's own."""
     from django.core.cache.backends.redis import RedisCache
 
-    if not _redis_reachable():
+    if not redis_reachable():
         pytest.skip("no Redis on 127.0.0.1:6379")
     prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
     store = RedisCache(REDIS_TEST_URL, {"KEY_PREFIX": prefix})

@@ -1,10 +1,10 @@
 """Catalog pages: home, search (with autocomplete), disease page, sources."""
 
 from django.core.paginator import Paginator
-from django.utils.cache import patch_vary_headers
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from raremap.catalog import selectors

@@ -4,8 +4,9 @@
 in one process's memory lets N times too many attempts through, and a cache one process
 forgets stays stale in the other. Here two granian servers (separate processes, separate
 ports) share a database — a file SQLite database, or a PostgreSQL database beside the test
-one when the suite runs on PostgreSQL — and the embedded default's cache directory; requests
-alternate between them.
+one when the suite runs on PostgreSQL — and a shared store: the embedded default's cache
+directory on SQLite, Redis beside PostgreSQL (as a deployment of several nodes has it) where one
+runs. Requests alternate between the two servers.
 """
 
 import http.cookiejar
@@ -24,13 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+import redis
 from django.db import connection
 
 from raremap.accounts.views import LOGIN_PER_ACCOUNT, SIGNUP_PER_IP
+from tests.conftest import redis_reachable
 
 pytestmark = pytest.mark.django_db  # the test database's name and vendor decide where they run
 
+REDIS_PROCESSES_URL = "redis://127.0.0.1:6379/14"
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORD = "a long and fine password 42"
@@ -84,6 +87,9 @@ def _environment(data_dir: Path) -> dict[str, str]:
             cursor.execute(f'CREATE DATABASE "{name}"')
         user, host, port = conf["USER"], conf["HOST"] or "127.0.0.1", conf["PORT"] or 5432
         env["DATABASE_URL"] = f"postgres://{user}@{host}:{port}/{name}"
+        if redis_reachable():
+            env["REDIS_URL"] = REDIS_PROCESSES_URL
+            redis.Redis.from_url(REDIS_PROCESSES_URL).flushdb()
     return env
 
 
