@@ -72,3 +72,14 @@ def test_api_answers_to_a_token_are_never_stored_anywhere(client: Client, member
 
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store, private"
+
+
+def test_cache_clear_empties_the_shared_cache() -> None:
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    cache.set("kept", "page", 60)
+
+    call_command("cache-clear", verbosity=0)
+
+    assert cache.get("kept") is None
