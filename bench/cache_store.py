@@ -56,12 +56,12 @@ def main() -> None:
     _setup(data_dir)
 
     from django.core.cache.backends.db import DatabaseCache
-    from django.core.cache.backends.filebased import FileBasedCache
     from django.core.cache.backends.locmem import LocMemCache
     from django.core.cache.backends.redis import RedisCache
     from django.core.management import call_command
     from django.db import connection
 
+    from raremap.core.cache import FileCache
     from raremap.core.shell import KeptPage
 
     call_command("migrate", verbosity=0)
@@ -75,7 +75,7 @@ def main() -> None:
     small = [{"role": "patient", "is_demo": False, "count": 12}] * 7
     stores: dict[str, Any] = {
         "memory (per process)": LocMemCache("bench", {}),
-        "files": FileBasedCache(str(data_dir / "cache"), {"OPTIONS": {"MAX_ENTRIES": 20_000}}),
+        "files": FileCache(str(data_dir / "cache"), {"OPTIONS": {"MAX_ENTRIES": 20_000}}),
         "database (SQLite)": DatabaseCache("bench_cache", {"OPTIONS": {"MAX_ENTRIES": 20_000}}),
     }
     try:

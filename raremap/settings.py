@@ -194,7 +194,7 @@ else:
             # kept question page costs about the same, but every write of the database cache
             # takes SQLite's one write lock (and counts the table), so a busy cache would make
             # members' writes wait (docs/architecture.md, "Caching").
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "raremap.core.cache.FileCache",
             "LOCATION": env_str("RAREMAP_CACHE_DIR", str(DATA_DIR / "cache")),
             "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
         }

@@ -83,3 +83,21 @@ def test_cache_clear_empties_the_shared_cache() -> None:
     call_command("cache-clear", verbosity=0)
 
     assert cache.get("kept") is None
+
+
+def _entries_after_40_writes(tmp_path, monkeypatch: pytest.MonkeyPatch, cull_every: int) -> int:  # type: ignore[no-untyped-def]
+    from raremap.core.cache import FileCache
+
+    monkeypatch.setattr("raremap.core.cache.CULL_EVERY", cull_every)
+    store = FileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 9, "CULL_FREQUENCY": 3}})
+    for n in range(40):
+        store.set(f"page-{n}", "x" * 100, 60)
+    return len(list(tmp_path.glob("*.djcache")))
+
+
+def test_the_file_cache_culled_on_every_write_stays_under_its_size(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert _entries_after_40_writes(tmp_path, monkeypatch, cull_every=1) <= 9
+
+
+def test_the_file_cache_does_not_list_its_folder_on_each_write(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert _entries_after_40_writes(tmp_path, monkeypatch, cull_every=10**9) == 40
