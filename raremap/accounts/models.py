@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -123,6 +124,6 @@ class Session(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> type:
-        from raremap.accounts.sessions import SessionStore
-
-        return SessionStore
+        # The engine the settings name (raremap.accounts.sessions), found as Django's session
+        # middleware finds it: that module builds on this one, so it is not imported here.
+        return import_module(settings.SESSION_ENGINE).SessionStore

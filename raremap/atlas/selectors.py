@@ -29,7 +29,6 @@ from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot, Place, Preci
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.connections.selectors import blocker_ids
-from raremap.core.prepared import Param, Prepared
 from raremap.core.throttle import Limit
 
 # Gazetteer ---------------------------------------------------------------------------------
@@ -344,19 +343,13 @@ def map_entry_get(membership: Membership | None) -> MapEntry | None:
     return MapEntry.objects.filter(pk=membership.pk).select_related("place").first()
 
 
-_SHOWN = Prepared(
-    lambda membership: MapEntry.objects.filter(pk=membership).values("published_place_id"),
-    Param("membership"),
-)
-
-
 def map_shown_place_id(membership: Membership | None) -> tuple[bool, int | None]:
     """Whether a member is on a map and the place others see them at (None: not shown yet)
     — one small query, for the map page."""
     if membership is None:
         return False, None
-    row = _SHOWN.first(membership=membership.pk)
-    return row is not None, row["published_place_id"] if row else None
+    row = MapEntry.objects.filter(pk=membership.pk).values_list("published_place_id").first()
+    return row is not None, row[0] if row else None
 
 
 def place_with_parents(place_id: int) -> Place:

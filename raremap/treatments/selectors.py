@@ -20,7 +20,6 @@ from django.utils.translation import get_language
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.core.prepared import Param, Prepared
 from raremap.treatments.models import (
     ReportedFor,
     Treatment,
@@ -200,21 +199,12 @@ def _ranking_rows(disease: Disease) -> list[TreatmentRanking]:
     )
 
 
-_VERSION = Prepared(
-    lambda disease: (
-        TreatmentRanking.objects.filter(disease_id=disease)
-        .values("disease_id")
-        .annotate(latest=Max("computed_at"), rows=Count("pk"))
-        .order_by()
-    ),
-    Param("disease"),
-)
-
-
 def ranking_version(disease: Disease) -> str:
     """What changes whenever a disease's rankings are recomputed or removed (one query)."""
-    row = _VERSION.first(disease=disease.pk)
-    if row is None:
+    row = TreatmentRanking.objects.filter(disease_id=disease.pk).aggregate(
+        latest=Max("computed_at"), rows=Count("pk")
+    )
+    if not row["rows"]:
         return "none"
     return f"{row['latest'].timestamp()}:{row['rows']}"
 

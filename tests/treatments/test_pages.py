@@ -14,6 +14,14 @@ from raremap.treatments.ranking import rankings_recompute
 from raremap.treatments.selectors import ranking_list, ranking_page, ranking_section_html
 from tests.accounts.helpers import text_of
 from tests.factories import MembershipFactory, UserFactory
+from tests.kept import (
+    account_links,
+    assert_csrf_of,
+    assert_no_csrf_of,
+    count_renders,
+    csrf_secret,
+    csrf_tokens,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -214,6 +222,44 @@ def test_member_links(member_client: Client, client: Client, member: User, dfsp:
     assert "Quiet Heron" in html
     assert "My reports" not in anonymous
     assert "Quiet Heron" not in anonymous
+
+
+def test_one_kept_page_shows_each_viewer_only_their_own_parts(
+    member_client: Client,
+    other_client: Client,
+    client: Client,
+    member: User,
+    other_member: User,
+    dfsp: Disease,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Member A, member B, a visitor and A again get the same kept page, each with their own
+    header, link to their reports and CSRF token, and nothing of the others'."""
+    renders = count_renders(monkeypatch, "raremap.treatments.fragments")
+    MembershipFactory(user=member, disease=dfsp, role=Role.PATIENT)
+    _reports(dfsp, _treatment("imatinib"), [4] * 5)
+    rankings_recompute()
+
+    page_a = member_client.get(PAGE).content.decode()
+    page_b = other_client.get(PAGE).content.decode()
+    anonymous = client.get(PAGE, headers=NO_PAGE_CACHE).content.decode()
+    again_a = member_client.get(PAGE).content.decode()
+
+    assert renders.templates == ["treatments/disease_treatments.html"]
+    assert "Quiet Heron" in account_links(page_a)
+    assert "Brisk Otter" in account_links(page_b)
+    assert "Quiet Heron" not in page_b
+    assert "Brisk Otter" not in page_a + again_a
+    assert "Quiet Heron" not in anonymous
+    assert f'<a href="{PAGE}mine/">My reports</a>' in page_b
+    assert "My reports" not in anonymous
+    tokens_a = assert_csrf_of(page_a, member_client)
+    tokens_b = assert_csrf_of(page_b, other_client)
+    assert (len(tokens_a), len(tokens_b)) == (1, 1)  # the log-out form
+    assert_no_csrf_of(page_b, tokens_a, csrf_secret(member_client))
+    assert_no_csrf_of(again_a, tokens_b, csrf_secret(other_client))
+    assert csrf_tokens(anonymous) == []
+    assert_no_csrf_of(anonymous, tokens_a, csrf_secret(member_client))
 
 
 def test_the_kept_page_follows_every_recompute(
