@@ -167,8 +167,8 @@ def test_the_map_page_query_count_does_not_grow_with_the_map(
         map_member(dfsp, cities[n % len(cities)])
     for view in ({}, {"country": "FR"}):
         member_client.get(map_url(dfsp, **view))  # warm: rendered parts and snapshot cached
-        # session, user, membership, own entry, unread notifications (nav)
-        with django_assert_max_num_queries(5):
+        # the session with the member, the header's counts, membership, own entry
+        with django_assert_max_num_queries(4):
             assert member_client.get(map_url(dfsp, **view)).status_code == 200
     client.get(map_url(dfsp))
     with django_assert_max_num_queries(0):
