@@ -343,12 +343,20 @@ def map_entry_get(membership: Membership | None) -> MapEntry | None:
     return MapEntry.objects.filter(pk=membership.pk).select_related("place").first()
 
 
+# Every member's map page reads where the member is shown: written out in SQL, as the ORM
+# takes ten times longer to build this query than to run it (docs/architecture.md, "Reads every
+# request makes"); tests/atlas/test_views.py compares it with the ORM.
+SHOWN_SQL = "SELECT published_place_id FROM atlas_mapentry WHERE membership_id = %s"
+
+
 def map_shown_place_id(membership: Membership | None) -> tuple[bool, int | None]:
     """Whether a member is on a map and the place others see them at (None: not shown yet)
     — one small query, for the map page."""
     if membership is None:
         return False, None
-    row = MapEntry.objects.filter(pk=membership.pk).values_list("published_place_id").first()
+    with connection.cursor() as cursor:
+        cursor.execute(SHOWN_SQL, [membership.pk])
+        row = cursor.fetchone()
     return row is not None, row[0] if row else None
 
 

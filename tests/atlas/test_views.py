@@ -175,6 +175,28 @@ def test_the_map_page_query_count_does_not_grow_with_the_map(
         assert client.get(map_url(dfsp)).status_code == 200
 
 
+def test_map_shown_place_id_reads_what_the_orm_reads(trusted, dfsp, places, dfsp_map, settings):
+    """map_shown_place_id is written out in SQL: for a member off the map, on it but not shown
+    yet, and shown, it gives what the ORM reads."""
+    from raremap.atlas.selectors import map_shown_place_id
+    from raremap.atlas.services import map_join
+    from raremap.communities.selectors import membership_get
+
+    def orm(membership):
+        row = MapEntry.objects.filter(pk=membership.pk).values_list("published_place_id").first()
+        return row is not None, row[0] if row else None
+
+    membership = membership_get(trusted, dfsp)
+    shown = dfsp_map[0].membership  # "Lyon One", shown in Lyon
+    assert map_shown_place_id(membership) == orm(membership) == (False, None)
+    assert map_shown_place_id(shown) == orm(shown) == (True, places.lyon.pk)
+    settings.MAP_K = 10  # too few members in Spain to show anyone there
+    city = Precision.CITY
+    map_join(user=trusted, disease=dfsp, place=places.madrid, precision=city, consent=True)
+    assert map_shown_place_id(membership) == orm(membership) == (True, None)
+    assert map_shown_place_id(None) == (False, None)
+
+
 def test_a_member_on_the_map_finds_people_at_each_level_of_their_place(
     member_client, trusted, dfsp, places, dfsp_map
 ):

@@ -1,17 +1,26 @@
 """The disease treatments page and the ranking section: what is shown, what never is, queries."""
 
+import datetime
 import re
 
 import pytest
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.test import Client
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware, make_aware
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
-from raremap.treatments.models import Treatment, TreatmentReport
+from raremap.treatments.models import Treatment, TreatmentRanking, TreatmentReport
 from raremap.treatments.ranking import rankings_recompute
-from raremap.treatments.selectors import ranking_list, ranking_page, ranking_section_html
+from raremap.treatments.selectors import (
+    ranking_list,
+    ranking_page,
+    ranking_section_html,
+    ranking_version,
+)
 from tests.accounts.helpers import text_of
 from tests.factories import MembershipFactory, UserFactory
 from tests.kept import (
@@ -279,6 +288,41 @@ def test_the_kept_page_follows_every_recompute(
     TreatmentReport.objects.all().delete()
     rankings_recompute()
     assert "Imatinib" not in text_of(client.get(PAGE, headers=NO_PAGE_CACHE))
+
+
+def _orm_version(disease: Disease) -> tuple[datetime.datetime | None, int]:
+    row = TreatmentRanking.objects.filter(disease=disease).aggregate(
+        latest=Max("computed_at"), rows=Count("pk")
+    )
+    return row["latest"], row["rows"]
+
+
+def _version_parts(version: str) -> tuple[datetime.datetime | None, int]:
+    """The newest `computed_at` (as the database wrote it: text on SQLite) and the count."""
+    if version == "none":
+        return None, 0
+    latest, _colon, rows = version.rpartition(":")
+    moment = parse_datetime(latest)
+    assert moment is not None
+    return (moment if is_aware(moment) else make_aware(moment, datetime.UTC)), int(rows)
+
+
+def test_ranking_version_reads_what_the_orm_reads(dfsp: Disease) -> None:
+    """ranking_version is written out in SQL: its newest `computed_at` and count are the ORM's,
+    and it changes with every recompute."""
+    imatinib = _treatment("imatinib")
+    versions = [ranking_version(dfsp)]
+    assert _version_parts(versions[-1]) == _orm_version(dfsp) == (None, 0)
+    _reports(dfsp, imatinib, [4] * 5)
+    rankings_recompute()
+    versions.append(ranking_version(dfsp))
+    _reports(dfsp, _treatment("radiotherapy"), [3] * 5)
+    rankings_recompute()
+    versions.append(ranking_version(dfsp))
+
+    assert _version_parts(versions[-1]) == _orm_version(dfsp)
+    assert _orm_version(dfsp)[1] == 2
+    assert len(set(versions)) == 3
 
 
 def test_demo_banner(client: Client, dfsp: Disease) -> None:
