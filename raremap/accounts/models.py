@@ -113,7 +113,7 @@ class Session(AbstractBaseSession):
     """A browser session, with the member it is logged in as (None before logging in).
 
     The member's id, also inside the signed session data, is kept in a column so that a
-    member's page reads the session, the member and the header's counts in one query
+    member's page reads the session, the member and the moderator flag in one query
     (raremap.accounts.sessions), and so that a member's sessions can be found (and end with
     the account: CASCADE).
     """

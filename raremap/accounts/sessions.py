@@ -17,9 +17,9 @@ from django.utils import timezone
 from raremap.accounts.models import Session, User
 
 # Every member's request runs this, so it is written out in SQL rather than built by the ORM:
-# building the same query with the ORM costs about 1 ms, running it a few hundredths of that
-# (docs/architecture.md). The constant is written into the statement (bound, it made SQLite
-# run it several times slower); "Moderators" is raremap.accounts.permissions.MODERATORS_GROUP.
+# the same query costs about 1 ms with the ORM, 0.1 ms here (docs/architecture.md, "Reads
+# every request makes"). The constant is written into the statement (bound, it made SQLite run
+# it several times slower); "Moderators" is raremap.accounts.permissions.MODERATORS_GROUP.
 # A session before log-in has no member: its member columns are NULL. The tests compare every
 # value with what the ORM reads (tests/accounts/test_sessions.py).
 SESSION_SQL = """
