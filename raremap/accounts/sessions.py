@@ -18,8 +18,7 @@ from raremap.accounts.models import Session, User
 
 # Every member's request runs this, so it is written out in SQL rather than built by the ORM:
 # the same query costs about 1 ms with the ORM, 0.1 ms here (docs/architecture.md, "Reads
-# every request makes"). The constant is written into the statement (bound, it made SQLite run
-# it several times slower); "Moderators" is raremap.accounts.permissions.MODERATORS_GROUP.
+# every request makes"). "Moderators" is raremap.accounts.permissions.MODERATORS_GROUP.
 # A session before log-in has no member: its member columns are NULL. The tests compare every
 # value with what the ORM reads (tests/accounts/test_sessions.py).
 SESSION_SQL = """
