@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.cache import cache
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.utils import load_backend
 
 SQLITE = "SQLite"
@@ -314,8 +315,10 @@ def _pg_run(program: str, arguments: list[str], database: Mapping[str, Any]) -> 
 
 
 def _pg_refuse_in_use(database: Mapping[str, Any]) -> None:
-    # A connection of its own, apart from the site's (this database may not be the site's).
-    connection = load_backend(str(database["ENGINE"])).DatabaseWrapper(dict(database))
+    # A connection of its own, under the alias of Django's side connections: under the site's
+    # alias, django.contrib.postgres would open the site's connection too (to look up hstore).
+    backend = load_backend(str(database["ENGINE"]))
+    connection = backend.DatabaseWrapper(dict(database), NO_DB_ALIAS)
     try:
         with connection.cursor() as cursor:
             cursor.execute(_PG_OTHER_SESSIONS)

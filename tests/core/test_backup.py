@@ -1,7 +1,9 @@
 """Backups and restores (raremap/core/backup.py and the two commands): the same data comes
 back, on SQLite and on PostgreSQL, and nothing is overwritten by mistake."""
 
+import os
 import sqlite3
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -476,3 +478,35 @@ def test_restore_command_refuses_the_database_the_site_uses(tmp_path: Path) -> N
         f"The database {connection.settings_dict['NAME']} has 1 other connection(s) "
         "(pg_stat_activity): stop the web and task workers, then restore."
     )
+
+
+@postgresql_only
+@transactional
+def test_restore_command_in_its_own_process(tmp_path: Path, empty_pg_database: str) -> None:
+    """As an operator runs it: a fresh process whose configured database is the one restored
+    (nothing of the test process's connections helps or gets in the way)."""
+    live = _make_data()
+    backup = tmp_path / "raremap.backup"
+    call_command("backup", str(backup), stdout=StringIO())
+    settings_dict = connection.settings_dict
+    database_url = (
+        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
+        f"{settings_dict['HOST']}:{settings_dict['PORT']}/{empty_pg_database}"
+    )
+
+    result = subprocess.run(  # noqa: S603 (our own command and arguments)
+        [sys.executable, "-m", "raremap", "restore", str(backup), "--yes"],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"Restored PostgreSQL database {empty_pg_database} from {backup}.\n"
+        "Cleared the cache: nothing cached before the restore is served.\n"
+        "A backup made by an older version of RareMap needs `raremap migrate` before the "
+        "site starts.\n"
+    )
+    assert _pg_snapshot(empty_pg_database) == live
