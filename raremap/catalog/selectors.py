@@ -3,6 +3,7 @@
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
@@ -40,13 +41,13 @@ def catalog_generation() -> int:
     With a shared cache (Redis) that takes effect at once; with each process's local memory
     cache, cached reads expire within CATALOG_CACHE_SECONDS.
     """
-    return cache.get_or_set(GENERATION_KEY, 1, None)
+    return cast(int, cache.get_or_set(GENERATION_KEY, 1, None))
 
 
 def disease_get(slug: str) -> Disease:
     """A disease with everything its page shows; cached, since only an import changes it."""
     key = f"catalog:{catalog_generation()}:disease:{slug}"
-    disease = cache.get(key)
+    disease: Disease | None = cache.get(key)
     if disease is None:
         disease = _disease_query(slug)
         cache.set(key, disease, CATALOG_CACHE_SECONDS)
@@ -104,7 +105,7 @@ def catalog_stats() -> dict[str, int]:
 
 def catalog_source_list() -> list[CatalogSource]:
     key = f"catalog:{catalog_generation()}:sources"
-    sources = cache.get(key)
+    sources: list[CatalogSource] | None = cache.get(key)
     if sources is None:
         sources = list(CatalogSource.objects.order_by("name"))
         cache.set(key, sources, CATALOG_CACHE_SECONDS)
