@@ -209,7 +209,7 @@ def answer_delete(*, answer: Answer) -> Answer:
 @transaction.atomic
 def answer_set_status(*, answer: Answer, status: str) -> Answer:
     """Publish, hide, remove or delete an answer, keeping the counts and reputation true."""
-    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    answer = Answer.objects.select_for_update(no_key=True).get(pk=answer.pk)  # see vote_cast
     was_published = answer.status == Status.PUBLISHED
     answer.status = status
     answer.save(update_fields=["status"])
@@ -244,7 +244,11 @@ def vote_cast(*, user: User, answer: Answer, value: int) -> Answer:
     """
     if value not in (-1, 0, 1):
         raise ValidationError("A vote is +1, -1 or 0")
-    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    # FOR NO KEY UPDATE (PostgreSQL; SQLite locks the database): only the score changes, and a
+    # full row lock also blocks the KEY SHARE lock that rows referring to the answer take —
+    # the digest task's new items waited on it while holding the question this vote then
+    # updates: a deadlock, seen under the cluster benchmark.
+    answer = Answer.objects.select_for_update(no_key=True).get(pk=answer.pk)
     if answer.author_id == user.pk:
         raise ValidationError(_("You cannot vote on your own answer."))
     if answer.status != Status.PUBLISHED:
