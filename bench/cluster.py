@@ -382,6 +382,8 @@ class Run:
             self.processes.launch("nginx", nginx, env, self.run_dir / "nginx.log")
         for port in [*self.nodes, self.front]:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", self.processes)
+        setup["worker"] = " ".join(Path(part).name for part in self.worker)
+        self.setup = setup
         return members, env
 
     @property
@@ -761,7 +763,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     keep_dir = True
     try:
         data, env = run.start()
-        result["setup"] = {"worker": " ".join(Path(p).name for p in run.worker)}
+        result["setup"] = run.setup
         members = run.workload(data)
         result["events"] = run.events
         result["kill_window"] = run.kill_window
@@ -853,7 +855,8 @@ def report(run: dict[str, Any]) -> str:
         title = "embedded: SQLite, no Redis, 1 granian with 2 workers, 1 task worker"
     lines = [
         f"RareMap cluster benchmark, {run['started']}, commit {run['commit']}",
-        f"Set-up: {title}; workers run `{run['setup']['worker']}`",
+        f"Set-up: {title}; workers run `{run['setup']['worker']}`; prepared (no-op steps on "
+        f"a rerun) in {sum(run['setup']['prepare'].values()):.0f} s",
         f"Workload: {p['seconds']} s, {p['clients']} member clients x {p['members_per_client']} "
         f"members, {p['visitors']} visitors, think {p['think_ms']} ms, a sign-up every "
         f"{p['signup_every']} s",
