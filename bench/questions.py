@@ -3,7 +3,7 @@ same bytes, as a logged-in member (with their votes) and as anonymous visitors, 
 database and on one with 1,000,000 answers over 10,000 questions.
 
     .venv/bin/python bench/questions.py [--seconds 10] [--connections 32] [--answers 1000000]
-        [--questions 10000] [--reuse]
+        [--questions 10000] [--reuse] [--redis redis://127.0.0.1:6379]
 
 Builds two throwaway sites: bench/out/q-small (migrate, import-catalog, seed-demo, collectstatic;
 the demo community has 30+ answers on DFSP best-treatments) and bench/out/q-large (a copy of the
@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import redis
 from foundation import (
     BIN,
     NGINX_CONF,
@@ -84,6 +85,10 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], d
     reuse = args.reuse and (small / "session").exists() and (small / "secret_key").exists()
     key = (small / "secret_key").read_text() if reuse else "bench-" + secrets.token_urlsafe(40)
     small_env, large_env = site_env(small), site_env(large)
+    if args.redis:  # the scale-out store: each site its own Redis database, emptied first
+        for env, number in ((small_env, 10), (large_env, 11)):
+            env["REDIS_URL"] = f"{args.redis.rstrip('/')}/{number}"
+            redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     small_env["SECRET_KEY"] = large_env["SECRET_KEY"] = key
     if reuse:  # kept sites still get the schema of this checkout
         for env in (small_env, large_env):
@@ -246,6 +251,9 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--questions", type=int, default=10_000)
     parser.add_argument("--reuse", action="store_true", help="keep the sites of the last run")
+    parser.add_argument(
+        "--redis", metavar="URL", help="Redis as the shared cache (redis://127.0.0.1:6379)"
+    )
     run_and_report("questions", measure, report, parser.parse_args())
 
 

@@ -90,14 +90,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First of all: a map's public aggregate (the same for every visitor, polled by widgets and
-    # scripts) is answered from the cache by disease slug, with the headers stored with it.
-    "raremap.atlas.middleware.MapAggregateMiddleware",
-    # Then: a cached anonymous page is answered before any other middleware runs; it was
-    # stored with every header the middleware below added (security headers, CSP).
-    "raremap.core.middleware.AnonymousPageCacheMiddleware",
+    # Security first: the HTTPS redirect, then static files, then cached anonymous pages
+    # (which check the Host header before they answer: raremap.core.middleware).
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A cached anonymous page is answered here; it was stored with every header the
+    # middleware below added (CSP, X-Frame-Options).
+    "raremap.core.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,6 +174,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
+# One cache that every process shares: what two processes must agree on (kept pages, counts
+# that services forget, map snapshots) lives here, never in a process's own memory
+# (docs/architecture.md, "Caching"). Redis when REDIS_URL is set (several app nodes); else files
+# in the data directory, which every process of this machine sees (bin/serve runs several).
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -185,11 +188,17 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Whether every process sees the same cache (Redis). With the per-process local-memory cache,
-# a change made in one process cannot forget what another one cached: data that must follow a
-# change at once (the map snapshot) is then kept only for seconds (docs/map.md).
-CACHE_IS_SHARED = bool(REDIS_URL)
+    CACHES = {
+        "default": {
+            # Measured against Django's database cache on the site's SQLite file: a read of a
+            # kept question page costs about the same, but every write of the database cache
+            # takes SQLite's one write lock (and counts the table), so a busy cache would make
+            # members' writes wait (docs/architecture.md, "Caching").
+            "BACKEND": "raremap.core.cache.FileCache",
+            "LOCATION": env_str("RAREMAP_CACHE_DIR", str(DATA_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
+        }
+    }
 
 # Sessions live in the database only: a cache outage must not log anyone out or break log-in.
 # Database sessions read with their member and the header counts in one query.

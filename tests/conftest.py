@@ -8,6 +8,11 @@ cities in ~3 s; the full gazetteer takes ~10 s and is imported by one test,
 tests/atlas/test_gazetteer.py).
 """
 
+import atexit
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +26,18 @@ from pytest_django.plugin import blocking_manager_key
 from raremap.accounts.models import User
 from tests.accounts.helpers import WINDOW_START, Clock
 from tests.factories import UserFactory
+
+# The embedded site's cache is files every process shares: each test process gets a directory
+# of its own, so that one test's cache.clear() cannot empty another worker's (the cache is not
+# used before this runs; the servers the cross-process tests start are given the same one).
+if "Redis" not in settings.CACHES["default"]["BACKEND"]:
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": tempfile.mkdtemp(prefix="raremap-test-cache-"),
+        }
+    }
+    atexit.register(shutil.rmtree, settings.CACHES["default"]["LOCATION"], True)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -171,3 +188,44 @@ def question(dfsp):  # type: ignore[no-untyped-def]
     from raremap.questions.services import question_ensure
 
     return question_ensure(disease=dfsp, slug="best-treatments")
+
+
+# The shared stores of a site on several nodes: Redis (throttle counters), when one runs here.
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_reachable() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_store(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Throttles count in a real Redis, as on a site with REDIS_URL (skipped where no Redis
+    runs; .ci/run starts one). Keys are the test process's own."""
+    from django.core.cache.backends.redis import RedisCache
+
+    if not redis_reachable():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    store = RedisCache(REDIS_TEST_URL, {"KEY_PREFIX": prefix})
+    settings.REDIS_URL = REDIS_TEST_URL
+    monkeypatch.setattr("raremap.core.throttle.cache", store)
+    yield
+    client = store._cache.get_client(write=True)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def store_down(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The shared store (Redis) of a site with REDIS_URL is down."""
+    from tests.doubles import unreachable_redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    monkeypatch.setattr("raremap.core.throttle.cache", unreachable_redis())

@@ -67,7 +67,7 @@ def _posted(request: HttpRequest) -> QueryDict | None:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@throttled(SIGNUP_PER_IP)
+@throttled(SIGNUP_PER_IP, fail_open=False)
 def signup(request: HttpRequest) -> HttpResponse:
     """Known and new addresses get the same answer (services.user_signup mails the difference)."""
     if request.user.is_authenticated:
@@ -76,7 +76,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, "")
     if form.is_valid():
         email = form.cleaned_data["email"].lower()
-        if not throttle_hit(SIGNUP_PER_ADDRESS, email):  # silently: the answer must not differ
+        # Silently: the answer must not differ.
+        if not throttle_hit(SIGNUP_PER_ADDRESS, email, fail_open=False):
             services.user_signup(
                 email=email,
                 display_name=form.cleaned_data["display_name"],
@@ -163,7 +164,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("catalog:home")
 
 
-@method_decorator(throttled(RESET_PER_IP), name="dispatch")
+@method_decorator(throttled(RESET_PER_IP, fail_open=False), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset view (same answer for every address), limited per client and address."""
 
@@ -173,7 +174,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("accounts:password-reset-done")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]
-        if throttle_hit(RESET_PER_ADDRESS, form.cleaned_data["email"].lower()):
+        if throttle_hit(RESET_PER_ADDRESS, form.cleaned_data["email"].lower(), fail_open=False):
             return redirect(self.success_url)  # silently: the answer must not differ
         return super().form_valid(form)
 

@@ -3,17 +3,16 @@ the published places with their counts and the people shown in a place.
 
 The same rules as the pages (docs/map.md): only published places, every count 0 or at least
 k, no coordinates of members and no endpoint that takes coordinates. The aggregate is the same
-for every visitor: atlas.middleware answers it from the cache before the API runs, and the
-operation here builds it on a miss (from the stored snapshot).
+for every visitor: a public read, kept by the anonymous page cache like the others.
 """
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
 from ninja import Field, Query, Router, Schema
+from ninja.decorators import decorate_view
 from ninja.errors import Throttled
 
 from raremap.api.auth import token_auth
+from raremap.api.decorators import public_read
 from raremap.api.schemas import ErrorOut
 from raremap.atlas import selectors
 from raremap.atlas.models import Place, Precision
@@ -115,16 +114,11 @@ def _member_disease(request: HttpRequest, slug: str) -> Disease:
     response={200: MapAggregateOut, 404: ErrorOut},
     summary="A disease map's counts (public)",
 )
+@decorate_view(public_read)
 def map_aggregate(request: HttpRequest, slug: str) -> HttpResponse:
-    """Runs only when atlas.middleware.MapAggregateMiddleware had no stored response. Not
-    `public_read`: the anonymous page cache must not keep a copy of its own, which could
-    outlive a newer one in the middleware's key; the headers are the same."""
-    response = HttpResponse(
+    return HttpResponse(
         selectors.aggregate_json(_disease_id(slug)), content_type="application/json"
     )
-    if "Authorization" not in request.headers and not request.user.is_authenticated:
-        patch_cache_control(response, public=True, max_age=settings.PAGE_CACHE_SECONDS)
-    return response
 
 
 @router.get(

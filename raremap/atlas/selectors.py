@@ -18,7 +18,6 @@ from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.http import HttpResponse
 from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext as _
 
@@ -152,23 +151,9 @@ def place_choices(query: str, *, limit: int = 10) -> list[PlaceChoice]:
 # Maps
 
 
-SNAPSHOT_SECONDS = 24 * 60 * 60  # with a shared cache, which the publisher updates
-LOCAL_SNAPSHOT_SECONDS = 5  # with a per-process cache, which other processes cannot update
-# The public aggregate's response as stored on a cache miss: with a shared cache the
-# publisher replaces it when a change commits, and this bounds how long a response built
-# from a snapshot read just before that commit can outlive it.
-AGGREGATE_MISS_SECONDS = 60
-
-
-def _snapshot_seconds() -> int:
-    return SNAPSHOT_SECONDS if settings.CACHE_IS_SHARED else LOCAL_SNAPSHOT_SECONDS
-
-
-def aggregate_seconds() -> int:
-    """How long a public aggregate response built on a cache miss is kept."""
-    if settings.CACHE_IS_SHARED:
-        return AGGREGATE_MISS_SECONDS
-    return LOCAL_SNAPSHOT_SECONDS
+# The publisher forgets a map's snapshot when it changes; a day bounds what a lost forget (a
+# cache write that failed) could leave behind.
+SNAPSHOT_SECONDS = 24 * 60 * 60
 
 
 PEOPLE_PER_PAGE = 20
@@ -190,30 +175,12 @@ def _cells_key(snapshot: dict, country_code: str) -> str:
     return f"atlas:cells:{snapshot['disease_id']}:{made}:{country_code}"
 
 
-def aggregate_key(slug: str) -> str:
-    """The cache key of a map's public aggregate response (atlas.middleware), by the slug
-    in its URL."""
-    return f"atlas:aggregate:{slug}"
-
-
 def snapshot_forget(disease_id: int) -> None:
-    """A map is being published: forget its cached snapshot and stored public aggregate now,
-    and once the change commits put the new ones in the cache (the aggregate response with
-    the headers it was stored with), so readers never wait for SQL."""
-    slug = Disease.objects.filter(pk=disease_id).values_list("slug", flat=True).first()
-    key = aggregate_key(slug or "")
-    stored = django_cache.get(key)
-    django_cache.delete_many([_snapshot_key(disease_id), key])
-    transaction.on_commit(lambda: _aggregate_refresh(disease_id, key, stored))
-
-
-def _aggregate_refresh(disease_id: int, key: str, stored: HttpResponse | None) -> None:
-    snapshot = _snapshot_cache(disease_id)
-    if stored is None:  # nobody asked for it lately: the next request builds it
-        return
-    stored.content = aggregate_bytes(snapshot)
-    stored.headers["Content-Length"] = str(len(stored.content))
-    django_cache.set(key, stored, _snapshot_seconds())
+    """A map is being published: forget its cached snapshot now, and once the change commits
+    put the new one in the cache, so readers never wait for SQL (at once and again after the
+    commit: a reader between the two would otherwise keep the old snapshot for a day)."""
+    django_cache.delete(_snapshot_key(disease_id))
+    transaction.on_commit(lambda: _snapshot_cache(disease_id))
 
 
 def _snapshot_cache(disease_id: int) -> dict:
@@ -234,7 +201,7 @@ def _snapshot_cache(disease_id: int) -> dict:
         "roles": [tuple(r) for r in row["data"].get("roles", [])],
         "countries": [tuple(c) for c in row["data"].get("countries", [])],
     }
-    django_cache.set(_snapshot_key(disease_id), snapshot, _snapshot_seconds())
+    django_cache.set(_snapshot_key(disease_id), snapshot, SNAPSHOT_SECONDS)
     return snapshot
 
 
@@ -255,12 +222,11 @@ def country_cells(disease_id: int, country_code: str) -> list[tuple[int, int]]:
         row = MapCountry.objects.filter(disease_id=disease_id, country__code=country_code)
         stored = row.values_list("cells", flat=True).first()
         cells = [tuple(cell) for cell in stored or []]
-        django_cache.set(key, cells, _snapshot_seconds())
+        django_cache.set(key, cells, SNAPSHOT_SECONDS)
     return cells
 
 
-def aggregate_bytes(snapshot: dict) -> bytes:
-    """The public aggregate of a map as JSON bytes, from its snapshot."""
+def _aggregate_bytes(snapshot: dict) -> bytes:
     computed: datetime | None = snapshot["computed_at"]
     return json.dumps(
         {
@@ -276,9 +242,9 @@ def aggregate_bytes(snapshot: dict) -> bytes:
 
 
 def aggregate_json(disease_id: int) -> bytes:
-    """The public aggregate of a map as JSON bytes — the same for every visitor. Most requests
-    never get here: atlas.middleware answers them with the stored response."""
-    return aggregate_bytes(snapshot_get(disease_id))
+    """The public aggregate of a map as JSON bytes — the same for every visitor, so the
+    anonymous page cache keeps it like any other public read."""
+    return _aggregate_bytes(snapshot_get(disease_id))
 
 
 @lru_cache(maxsize=16)

@@ -35,11 +35,8 @@ GENERATION_KEY = "catalog:generation"
 
 
 def catalog_generation() -> int:
-    """Bumped by every import: cached catalog reads from before it are no longer used.
-
-    With a shared cache (Redis) that takes effect at once; with each process's local memory
-    cache, cached reads expire within CATALOG_CACHE_SECONDS.
-    """
+    """Bumped by every import: cached catalog reads from before it are no longer used, in
+    every process at once (the cache is shared)."""
     return cache.get_or_set(GENERATION_KEY, 1, None)
 
 

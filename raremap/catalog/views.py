@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from raremap.catalog import selectors
@@ -49,7 +50,9 @@ def autocomplete(request: HttpRequest) -> HttpResponse:
     if "HX-Request" not in request.headers:
         return redirect(f"{reverse('catalog:search')}?{request.GET.urlencode()}")
     result = selectors.disease_search(request.GET.get("q", ""), limit=SUGGESTIONS)
-    return render(request, "catalog/_suggestions.html", {"result": result})
+    response = render(request, "catalog/_suggestions.html", {"result": result})
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a redirect without
+    return response
 
 
 @require_safe

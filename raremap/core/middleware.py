@@ -1,4 +1,4 @@
-"""Middleware: the anonymous full-page cache, the CSP header, no-store for logged-in pages."""
+"""Middleware: the anonymous full-page cache, the CSP header, no-store for private responses."""
 
 import hashlib
 from collections.abc import Callable
@@ -6,23 +6,48 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import cc_delim_re, patch_cache_control
 
 # Cookies that make a response personal: a session (logged in) or pending flash messages.
 _PERSONAL_COOKIES = ("messages",)
+# What a stored page may vary on: the language is part of the path (LocaleMiddleware still
+# names Accept-Language), cookies are never sent by the visitors it is served to, and htmx
+# requests are told apart by the key.
+_VARY_HANDLED = frozenset({"accept-language", "cookie", "hx-request"})
 
 
 def _page_key(request: HttpRequest) -> str:
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"page:{request.method}:{digest}"
+    """Everything a cached answer depends on: method, scheme, (validated) host, path and
+    query, and whether htmx asked for a fragment."""
+    parts = (
+        request.method,
+        "https" if request.is_secure() else "http",
+        request.get_host(),  # raises DisallowedHost (400) for a host not in ALLOWED_HOSTS
+        request.get_full_path(),
+        "htmx" if "HX-Request" in request.headers else "page",
+    )
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"page:{digest}"
+
+
+def _storable(response: HttpResponse) -> bool:
+    if not getattr(response, "cache_for_anonymous", False):
+        return False
+    if response.status_code != 200 or response.cookies or response.streaming:
+        return False
+    vary = {v.lower() for v in cc_delim_re.split(response.get("Vary", "")) if v}
+    control = response.get("Cache-Control", "")
+    return vary <= _VARY_HANDLED and "no-store" not in control and "private" not in control
 
 
 class AnonymousPageCacheMiddleware:
-    """Serve pages marked with @cache_for_anonymous from the cache to anonymous visitors.
+    """Serve pages marked with @cache_for_anonymous from the shared cache to anonymous
+    visitors.
 
-    It is the first middleware, so that a hit costs one cache read; the stored page carries
-    every header the inner middleware added. The page is the same for every anonymous visitor
-    (the language is part of the path), so there is one key per path.
+    It runs after SecurityMiddleware (the HTTPS redirect) and checks the Host header before it
+    answers, so a cached page is never served where Django would refuse the request. A stored
+    page carries every header the inner middleware added (CSP, no-sniff). Anonymous pages may
+    lag PAGE_CACHE_SECONDS behind a change (docs/architecture.md, "Caching").
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -50,12 +75,7 @@ class AnonymousPageCacheMiddleware:
         if cached is not None:
             return cached
         response = self.get_response(request)
-        if (
-            getattr(response, "cache_for_anonymous", False)
-            and response.status_code == 200
-            and not response.cookies
-            and not response.streaming
-        ):
+        if _storable(response):
             cache.set(key, response, settings.PAGE_CACHE_SECONDS)
         return response
 
@@ -77,7 +97,8 @@ class ContentSecurityPolicyMiddleware:
 
 
 class PrivatePageMiddleware:
-    """Pages seen by a logged-in member are never stored by browsers or proxies (ASVS 3.4)."""
+    """What a logged-in member or an API client with a token is answered is never stored by
+    browsers or proxies (ASVS 3.4)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -85,6 +106,6 @@ class PrivatePageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if (user is not None and user.is_authenticated) or "Authorization" in request.headers:
             patch_cache_control(response, no_store=True, private=True)
         return response

@@ -11,3 +11,29 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class LimitCount(models.Model):
+    """Attempts counted against one limit (raremap.core.throttle) in one time window.
+
+    In the database, so that every process of the embedded site counts the same attempts; a
+    site with REDIS_URL counts in Redis instead.
+    """
+
+    scope = models.CharField(max_length=40)
+    who = models.CharField(max_length=64)  # a digest of the address or member counted
+    window = models.BigIntegerField()  # the window's number: its start in seconds / length
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "who", "window"], name="limit_count_unique")
+        ]
+        indexes = [
+            # Deleting the counts of windows that have passed (throttle._count_in_database).
+            models.Index(fields=["expires_at"], name="limit_count_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window}: {self.count}"

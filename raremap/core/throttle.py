@@ -1,8 +1,11 @@
-"""Throttling through the cache: fixed windows, one helper for every write.
+"""Throttling: fixed windows counted where every process counts, one helper for every write.
 
 `throttle_hit` counts an attempt and says whether it is still allowed; `throttled` wraps a view
-and answers 429 with Retry-After when the limit is reached. With a cache that fails (Redis down)
-the helper fails closed for log-in style limits (`fail_open=False`).
+and answers 429 with Retry-After when the limit is reached. A limit must hold however many
+processes and machines serve the site, so attempts are counted in a store they all share:
+Redis (an atomic INCR) when REDIS_URL is set, else the database (an atomic UPDATE of one row,
+`LimitCount`). When the store fails, log-in style limits refuse (`fail_open=False`) and the
+others let the attempt through.
 """
 
 import hashlib
@@ -11,13 +14,18 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from raremap.core.models import LimitCount
 
 logger = logging.getLogger(__name__)
 
@@ -51,16 +59,48 @@ def client_ip(request: HttpRequest) -> str:
     return str(address)
 
 
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _when(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _count_in_cache(limit: Limit, who: str, window: int) -> int:
+    key = f"throttle:{limit.scope}:{window}:{who}"
+    cache.add(key, 0, limit.seconds + 1)
+    return cache.incr(key)  # atomic in Redis: every node adds to the same number
+
+
+def _count_in_database(limit: Limit, who: str, window: int) -> int:
+    """One more attempt in the window's row: an UPDATE that adds 1 (atomic in both
+    databases), or the row's INSERT for the window's first attempt."""
+    row = LimitCount.objects.filter(scope=limit.scope, who=who, window=window)
+    with transaction.atomic():
+        if not row.update(count=F("count") + 1):
+            expires = _when((window + 1) * limit.seconds)
+            try:
+                with transaction.atomic():
+                    LimitCount.objects.create(
+                        scope=limit.scope, who=who, window=window, count=1, expires_at=expires
+                    )
+            except IntegrityError:  # another process made the row meanwhile
+                row.update(count=F("count") + 1)
+            else:
+                # Once per window and address: the rows of windows that have passed go.
+                LimitCount.objects.filter(expires_at__lt=_when(time.time())).delete()
+        return row.values_list("count", flat=True).get()
+
+
 def throttle_hit(limit: Limit, key: str, *, fail_open: bool = True) -> int:
     """Count one attempt for `key`; return 0 if allowed, else the seconds until it is."""
     window = int(time.time() // limit.seconds)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    cache_key = f"throttle:{limit.scope}:{window}:{digest}"
+    count = _count_in_cache if settings.REDIS_URL else _count_in_database
     try:
-        cache.add(cache_key, 0, limit.seconds + 1)
-        used = cache.incr(cache_key)
-    except Exception:  # the cache is down: log-in style limits refuse, others let through
-        logger.warning("throttle cache unavailable for %s", limit.scope)
+        used = count(limit, _digest(key), window)
+    except Exception:  # the store is down: log-in style limits refuse, others let through
+        logger.warning("throttle store unavailable for %s", limit.scope)
         return 0 if fail_open else limit.seconds
     if used > limit.count:
         return limit.seconds - int(time.time()) % limit.seconds
@@ -70,11 +110,14 @@ def throttle_hit(limit: Limit, key: str, *, fail_open: bool = True) -> int:
 def throttle_reset(limit: Limit, key: str) -> None:
     """Forget the attempts of `key` in the current window (after a successful log-in)."""
     window = int(time.time() // limit.seconds)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    who = _digest(key)
     try:
-        cache.delete(f"throttle:{limit.scope}:{window}:{digest}")
-    except Exception:
-        logger.warning("throttle cache unavailable for %s", limit.scope)
+        if settings.REDIS_URL:
+            cache.delete(f"throttle:{limit.scope}:{window}:{who}")
+        else:
+            LimitCount.objects.filter(scope=limit.scope, who=who, window=window).delete()
+    except Exception:  # the store is down: the count ends with its window
+        logger.warning("throttle store unavailable for %s", limit.scope)
 
 
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:

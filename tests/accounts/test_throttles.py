@@ -10,6 +10,7 @@ from django.core import mail
 from django.db import connections
 from django.http import HttpResponse
 from django.test import Client
+from django.urls import reverse
 
 from raremap.accounts.models import User
 from tests.accounts.helpers import (
@@ -24,7 +25,6 @@ from tests.accounts.helpers import (
     Clock,
     text_of,
 )
-from tests.doubles import BrokenCache
 from tests.factories import PASSWORD, UserFactory
 from tests.markers import transactional
 
@@ -133,10 +133,10 @@ def test_ipv6_clients_are_counted_per_64(failed_logins: list[str]) -> None:
     assert next_64.status_code == 200
 
 
-def test_login_fails_closed_when_the_throttle_cache_is_down(
-    member: User, monkeypatch: pytest.MonkeyPatch, failed_logins: list[str]
+@pytest.mark.usefixtures("store_down")
+def test_login_fails_closed_when_the_throttle_store_is_down(
+    member: User, failed_logins: list[str]
 ) -> None:
-    monkeypatch.setattr("raremap.core.throttle.cache", BrokenCache())
     client = Client()
 
     response = client.post(LOGIN, {"email": "owner@example.org", "password": PASSWORD})
@@ -147,16 +147,26 @@ def test_login_fails_closed_when_the_throttle_cache_is_down(
 
 
 @pytest.mark.django_db
-def test_signup_fails_open_when_the_throttle_cache_is_down(
-    client: Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("raremap.core.throttle.cache", BrokenCache())
+@pytest.mark.usefixtures("store_down")
+def test_signup_fails_closed_when_the_throttle_store_is_down(client: Client) -> None:
     form = {"email": "new@example.org", "display_name": "Calm Lagoon", "password": NEW_PASSWORD}
 
     response = client.post(SIGNUP, form)
 
-    assert response["Location"] == SIGNUP_DONE
-    assert [m.to for m in mail.outbox] == [["new@example.org"]]
+    assert response.status_code == 429
+    assert not User.objects.filter(email="new@example.org").exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("store_down")
+def test_password_reset_fails_closed_when_the_throttle_store_is_down(
+    client: Client, member: User
+) -> None:
+    response = client.post(reverse("accounts:password-reset"), {"email": member.email})
+
+    assert response.status_code == 429
+    assert mail.outbox == []
 
 
 @pytest.mark.django_db

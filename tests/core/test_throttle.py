@@ -1,4 +1,5 @@
-"""The cache-based throttle: fixed windows, client addresses, and a cache that is down."""
+"""The throttle: fixed windows counted in the shared store (the database, or Redis on a site
+with REDIS_URL), client addresses, and a store that is down."""
 
 from dataclasses import dataclass
 
@@ -8,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 
 from raremap.accounts.models import User
+from raremap.core.models import LimitCount
 from raremap.core.throttle import Limit, client_ip, throttle_hit, throttle_reset, throttled
-from tests.doubles import BrokenCache
 from tests.factories import UserFactory
 
 THREE_A_MINUTE = Limit("test", 3, 60)
@@ -26,6 +27,16 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(params=["database", "redis"])
+def store(request: pytest.FixtureRequest) -> str:
+    """Each counting test runs against both stores a site can have."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_store")
+    else:
+        request.getfixturevalue("db")
+    return request.param
+
+
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock(START + 10)
@@ -33,13 +44,14 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
-@pytest.mark.usefixtures("clock")
+@pytest.mark.usefixtures("clock", "store")
 def test_allows_count_attempts_then_says_when_to_come_back() -> None:
     results = [throttle_hit(THREE_A_MINUTE, "key") for _n in range(5)]
 
     assert results == [0, 0, 0, 50, 50]
 
 
+@pytest.mark.usefixtures("store")
 def test_retry_after_counts_down_to_the_end_of_the_window(clock: Clock) -> None:
     for _n in range(3):
         throttle_hit(THREE_A_MINUTE, "key")
@@ -48,6 +60,7 @@ def test_retry_after_counts_down_to_the_end_of_the_window(clock: Clock) -> None:
     assert throttle_hit(THREE_A_MINUTE, "key") == 1
 
 
+@pytest.mark.usefixtures("store")
 def test_a_new_window_starts_from_zero(clock: Clock) -> None:
     for _n in range(4):
         throttle_hit(THREE_A_MINUTE, "key")
@@ -58,7 +71,7 @@ def test_a_new_window_starts_from_zero(clock: Clock) -> None:
     assert results == [0, 0, 0, 60]
 
 
-@pytest.mark.usefixtures("clock")
+@pytest.mark.usefixtures("clock", "store")
 def test_keys_and_scopes_are_counted_apart() -> None:
     for _n in range(3):
         throttle_hit(THREE_A_MINUTE, "key")
@@ -70,7 +83,7 @@ def test_keys_and_scopes_are_counted_apart() -> None:
     ] == [50, 0, 0]
 
 
-@pytest.mark.usefixtures("clock")
+@pytest.mark.usefixtures("clock", "store")
 def test_reset_forgets_the_attempts_of_one_key() -> None:
     for _n in range(3):
         throttle_hit(THREE_A_MINUTE, "key")
@@ -84,7 +97,7 @@ def test_reset_forgets_the_attempts_of_one_key() -> None:
     ]
 
 
-@pytest.mark.usefixtures("clock")
+@pytest.mark.usefixtures("clock", "store")
 def test_long_and_odd_keys_are_fine() -> None:
     keys = ["x" * 10_000, "späce and ünicode", "key:with:colons", ""]
 
@@ -139,23 +152,18 @@ def test_forwarded_header_is_ignored_without_a_proxy() -> None:
     assert client_ip(request) == "198.51.100.7"
 
 
-@pytest.fixture
-def cache_down(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("raremap.core.throttle.cache", BrokenCache())
-
-
-@pytest.mark.usefixtures("cache_down")
-def test_cache_down_fails_open_by_default() -> None:
+@pytest.mark.usefixtures("store_down")
+def test_store_down_fails_open_by_default() -> None:
     assert throttle_hit(THREE_A_MINUTE, "key") == 0
 
 
-@pytest.mark.usefixtures("cache_down")
-def test_cache_down_fails_closed_for_login_style_limits() -> None:
+@pytest.mark.usefixtures("store_down")
+def test_store_down_fails_closed_for_login_style_limits() -> None:
     assert throttle_hit(THREE_A_MINUTE, "key", fail_open=False) == 60
 
 
-@pytest.mark.usefixtures("cache_down")
-def test_reset_with_the_cache_down_does_not_raise() -> None:
+@pytest.mark.usefixtures("store_down")
+def test_reset_with_the_store_down_does_not_raise() -> None:
     throttle_reset(THREE_A_MINUTE, "key")
 
 
@@ -169,8 +177,7 @@ def post(address: str = "192.0.2.7", user: User | None = None) -> HttpRequest:
     return request
 
 
-@pytest.mark.django_db
-@pytest.mark.usefixtures("clock")
+@pytest.mark.usefixtures("clock", "store")
 def test_throttled_view_answers_429_with_retry_after() -> None:
     limited = throttled(Limit("view", 2, 60))(view)
 
@@ -182,8 +189,7 @@ def test_throttled_view_answers_429_with_retry_after() -> None:
     assert "Too many attempts. Please wait a little and try again." in response.content.decode()
 
 
-@pytest.mark.django_db
-@pytest.mark.usefixtures("clock")
+@pytest.mark.usefixtures("clock", "store")
 def test_throttled_counts_only_the_given_methods() -> None:
     limited = throttled(Limit("view", 1, 60))(view)
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7")
@@ -193,7 +199,7 @@ def test_throttled_counts_only_the_given_methods() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("clock")
+@pytest.mark.usefixtures("clock", "store")
 def test_throttled_counts_a_member_wherever_they_come_from() -> None:
     member = UserFactory()
     limited = throttled(Limit("view", 1, 60))(view)
@@ -206,9 +212,32 @@ def test_throttled_counts_a_member_wherever_they_come_from() -> None:
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("cache_down")
-def test_throttled_fail_closed_refuses_when_the_cache_is_down() -> None:
+@pytest.mark.usefixtures("store_down")
+def test_throttled_fail_closed_refuses_when_the_store_is_down() -> None:
     open_view = throttled(Limit("view", 1, 60))(view)
     closed_view = throttled(Limit("view", 1, 60), fail_open=False)(view)
 
     assert [open_view(post()).status_code, closed_view(post()).status_code] == [200, 429]
+
+
+@pytest.mark.django_db
+def test_counts_of_windows_that_have_passed_are_deleted(clock: Clock) -> None:
+    for key in ("a", "b"):
+        throttle_hit(THREE_A_MINUTE, key)
+    clock.now = START + 60 * 60  # an hour later: a new window's first attempt cleans up
+
+    throttle_hit(THREE_A_MINUTE, "c")
+
+    assert list(LimitCount.objects.values_list("window", "count")) == [((START + 3600) // 60, 1)]
+
+
+@pytest.mark.django_db
+def test_database_counts_are_one_row_per_scope_address_and_window() -> None:
+    for _n in range(4):
+        throttle_hit(THREE_A_MINUTE, "key")
+    throttle_hit(Limit("other scope", 3, 60), "key")
+
+    assert sorted(LimitCount.objects.values_list("scope", "count")) == [
+        ("other scope", 1),
+        ("test", 4),
+    ]

@@ -1,0 +1,103 @@
+"""The anonymous page cache answers only where Django itself would: after the HTTPS redirect
+and the Host check, per htmx or full page, never for private responses."""
+
+import pytest
+from django.test import Client
+
+DFSP_URL = "/d/dermatofibrosarcoma-protuberans/"
+SUGGEST_URL = "/search/suggest/?q=dfsp"
+
+
+@pytest.fixture
+def warm(client: Client) -> Client:
+    """The DFSP page and the search suggestions are in the page cache."""
+    assert client.get(DFSP_URL).status_code == 200
+    assert client.get(SUGGEST_URL, headers={"HX-Request": "true"}).status_code == 200
+    return client
+
+
+@pytest.mark.django_db
+def test_a_cached_page_is_not_served_for_a_foreign_host(warm: Client) -> None:
+    response = warm.get(DFSP_URL, headers={"Host": "evil.example"})
+
+    assert response.status_code == 400
+    assert b"Dermatofibrosarcoma" not in response.content
+
+
+@pytest.mark.django_db
+def test_a_cached_page_is_not_served_over_plain_http_when_https_is_on(
+    warm: Client, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SECURE_SSL_REDIRECT = True
+    visitor = Client()  # a new handler reads the setting
+
+    response = visitor.get(DFSP_URL)
+    secure = visitor.get(DFSP_URL, secure=True)
+
+    assert (response.status_code, response["Location"]) == (301, "https://testserver" + DFSP_URL)
+    assert secure.status_code == 200
+    assert b"Dermatofibrosarcoma" in secure.content
+
+
+@pytest.mark.django_db
+def test_an_htmx_fragment_is_not_served_to_a_visitor_without_htmx(warm: Client) -> None:
+    fragment = warm.get(SUGGEST_URL, headers={"HX-Request": "true"})
+    page = warm.get(SUGGEST_URL)
+
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert "HX-Request" in fragment["Vary"].split(", ")
+    assert (page.status_code, page["Location"]) == (302, "/search/?q=dfsp")
+
+
+@pytest.mark.django_db
+def test_responses_that_vary_on_something_unkeyed_are_not_stored(
+    client: Client, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    from raremap.core import middleware
+
+    monkeypatch.setattr(middleware, "_VARY_HANDLED", frozenset({"cookie"}))
+    client.get(DFSP_URL)  # varies on Accept-Language (LocaleMiddleware): no longer handled
+
+    with django_assert_num_queries(2):  # cached catalog part, but the page is built again
+        client.get(DFSP_URL)
+
+
+@pytest.mark.django_db
+def test_api_answers_to_a_token_are_never_stored_anywhere(client: Client, member) -> None:  # type: ignore[no-untyped-def]
+    from raremap.accounts.services import token_create
+
+    secret = token_create(user=member, name="script")[1]
+    response = client.get("/api/v1/connections", headers={"Authorization": f"Bearer {secret}"})
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store, private"
+
+
+def test_cache_clear_empties_the_shared_cache() -> None:
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    cache.set("kept", "page", 60)
+
+    call_command("cache-clear", verbosity=0)
+
+    assert cache.get("kept") is None
+
+
+def _entries_after_40_writes(tmp_path, monkeypatch: pytest.MonkeyPatch, cull_every: int) -> int:  # type: ignore[no-untyped-def]
+    from raremap.core.cache import FileCache
+
+    monkeypatch.setattr("raremap.core.cache.CULL_EVERY", cull_every)
+    store = FileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 9, "CULL_FREQUENCY": 3}})
+    for n in range(40):
+        store.set(f"page-{n}", "x" * 100, 60)
+    return len(list(tmp_path.glob("*.djcache")))
+
+
+def test_the_file_cache_culled_on_every_write_stays_under_its_size(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert _entries_after_40_writes(tmp_path, monkeypatch, cull_every=1) <= 9
+
+
+def test_the_file_cache_does_not_list_its_folder_on_each_write(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert _entries_after_40_writes(tmp_path, monkeypatch, cull_every=10**9) == 40
