@@ -26,11 +26,13 @@ from django.db.models import Count, Sum
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from raremap.accounts import views as accounts
 from raremap.accounts.models import Session, User
 from raremap.atlas.models import MapEntry, Place, Precision
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role, RoleCount
 from raremap.communities.services import membership_join
+from raremap.connections import limits
 from raremap.connections import services as connections
 from raremap.connections.models import Connection, Message
 from raremap.questions import reputation
@@ -109,6 +111,13 @@ def members(tag: str, count: int) -> dict[str, Any]:
         "answers": answers,
         "treatments": treatments,
         "places": places,
+        # The stated limits the bench hammers (the views and connections.limits hold them).
+        "limits": {
+            "login_account": accounts.LOGIN_PER_ACCOUNT.count,
+            "login_ip": accounts.LOGIN_PER_IP.count,
+            "signup_ip": accounts.SIGNUP_PER_IP.count,
+            "messages": limits.MESSAGES.count,
+        },
     }
 
 
