@@ -104,7 +104,7 @@ def main() -> None:
         later = datetime(2030, 1, 1, tzinfo=UTC)
         start = time.perf_counter()
         for n in range(200):
-            LimitCount.objects.create(scope="bench", who=str(n), window=n, expires_at=later)
+            LimitCount.objects.create(scope="bench", who=str(n), period=n, expires_at=later)
         return (time.perf_counter() - start) / 200 * 1e6
 
     contention = {}

@@ -300,7 +300,7 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 SEARCH_MAX_RESULTS = 50
 
 # Background work (the "what members say" digest, notifications): django-tasks. "database"
-# queues in the database and `raremap db_worker` runs them (bin/serve starts one);
+# queues in the database and `raremap worker` runs them (bin/serve starts one);
 # "immediate" runs a task when it is enqueued (tests, and sites that want no worker).
 TASKS_MODE = env_str("RAREMAP_TASKS", "database")
 if TASKS_MODE not in ("database", "immediate"):
@@ -313,6 +313,12 @@ TASKS = {
         "ENQUEUE_ON_COMMIT": True,
     }
 }
+# A task still RUNNING this long after a worker claimed it is taken to have lost its worker
+# (killed, out of memory, machine gone) and is queued again (raremap/core/tasks.py). Longer
+# than any task runs: one that outlives it while its worker lives may run twice.
+TASK_STUCK_SECONDS = env_int("TASK_STUCK_SECONDS", 600)
+if TASK_STUCK_SECONDS < 1:
+    raise ImproperlyConfigured("TASK_STUCK_SECONDS must be at least 1")
 
 # Questions and answers.
 ANSWER_MAX_LENGTH = 10_000

@@ -11,3 +11,9 @@ from django.conf import settings
 APPS_WITHOUT_CATALOG = [app for app in settings.INSTALLED_APPS if app != "raremap.catalog"]
 
 transactional = pytest.mark.django_db(transaction=True, available_apps=APPS_WITHOUT_CATALOG)
+
+# A test that commits task rows only (tests/core/test_tasks*.py): flushing just the task tables
+# afterwards leaves the rest of the session's data, the places included, as it was.
+transactional_tasks = pytest.mark.django_db(
+    transaction=True, available_apps=["raremap.core", "django_tasks", "django_tasks_db"]
+)

@@ -15,5 +15,5 @@ CULL_EVERY = 200
 
 class FileCache(FileBasedCache):
     def _cull(self) -> None:
-        if random.randrange(CULL_EVERY) == 0:  # noqa: S311 (a share of the work, not a secret)
+        if random.randrange(CULL_EVERY) == 0:  # a share of the work, not a secret
             super()._cull()

@@ -22,13 +22,14 @@ class LimitCount(models.Model):
 
     scope = models.CharField(max_length=40)
     who = models.CharField(max_length=64)  # a digest of the address or member counted
-    window = models.BigIntegerField()  # the window's number: its start in seconds / length
+    period = models.BigIntegerField()  # the window's number: its start in seconds / its length
     count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["scope", "who", "window"], name="limit_count_unique")
+            # Also the conflict target of throttle.COUNT_SQL.
+            models.UniqueConstraint(fields=["scope", "who", "period"], name="limit_count_unique")
         ]
         indexes = [
             # Deleting the counts of windows that have passed (throttle._count_in_database).
@@ -36,4 +37,4 @@ class LimitCount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scope} {self.window}: {self.count}"
+        return f"{self.scope} {self.period}: {self.count}"

@@ -3,9 +3,9 @@
 `throttle_hit` counts an attempt and says whether it is still allowed; `throttled` wraps a view
 and answers 429 with Retry-After when the limit is reached. A limit must hold however many
 processes and machines serve the site, so attempts are counted in a store they all share:
-Redis (an atomic INCR) when REDIS_URL is set, else the database (an atomic UPDATE of one row,
-`LimitCount`). When the store fails, log-in style limits refuse (`fail_open=False`) and the
-others let the attempt through.
+Redis (an atomic INCR) when REDIS_URL is set, else the database (one INSERT … ON CONFLICT DO
+UPDATE … RETURNING statement on a `LimitCount` row). When the store fails, log-in style limits
+refuse (`fail_open=False`) and the others let the attempt through.
 """
 
 import hashlib
@@ -19,8 +19,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -73,24 +72,25 @@ def _count_in_cache(limit: Limit, who: str, window: int) -> int:
     return cache.incr(key)  # atomic in Redis: every node adds to the same number
 
 
+# One statement counts an attempt and says how many there were: the window's row is made with
+# 1 or has 1 added, atomically in both databases, whatever other processes do at the same time
+# (an UPDATE followed by a SELECT could read another process's attempt and refuse both).
+COUNT_SQL = """
+INSERT INTO core_limitcount (scope, who, period, count, expires_at)
+VALUES (%s, %s, %s, 1, %s)
+ON CONFLICT (scope, who, period) DO UPDATE SET count = core_limitcount.count + 1
+RETURNING count
+"""
+
+
 def _count_in_database(limit: Limit, who: str, window: int) -> int:
-    """One more attempt in the window's row: an UPDATE that adds 1 (atomic in both
-    databases), or the row's INSERT for the window's first attempt."""
-    row = LimitCount.objects.filter(scope=limit.scope, who=who, window=window)
-    with transaction.atomic():
-        if not row.update(count=F("count") + 1):
-            expires = _when((window + 1) * limit.seconds)
-            try:
-                with transaction.atomic():
-                    LimitCount.objects.create(
-                        scope=limit.scope, who=who, window=window, count=1, expires_at=expires
-                    )
-            except IntegrityError:  # another process made the row meanwhile
-                row.update(count=F("count") + 1)
-            else:
-                # Once per window and address: the rows of windows that have passed go.
-                LimitCount.objects.filter(expires_at__lt=_when(time.time())).delete()
-        return row.values_list("count", flat=True).get()
+    expires = connection.ops.adapt_datetimefield_value(_when((window + 1) * limit.seconds))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(COUNT_SQL, [limit.scope, who, window, expires])
+        (used,) = cursor.fetchone()
+        if used == 1:  # the window's first attempt: the rows of windows that have passed go
+            LimitCount.objects.filter(expires_at__lt=_when(time.time())).delete()
+    return used
 
 
 def throttle_hit(limit: Limit, key: str, *, fail_open: bool = True) -> int:
@@ -115,7 +115,7 @@ def throttle_reset(limit: Limit, key: str) -> None:
         if settings.REDIS_URL:
             cache.delete(f"throttle:{limit.scope}:{window}:{who}")
         else:
-            LimitCount.objects.filter(scope=limit.scope, who=who, window=window).delete()
+            LimitCount.objects.filter(scope=limit.scope, who=who, period=window).delete()
     except Exception:  # the store is down: the count ends with its window
         logger.warning("throttle store unavailable for %s", limit.scope)
 

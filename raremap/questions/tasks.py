@@ -1,4 +1,4 @@
-"""Background work for questions (django-tasks): run by `raremap db_worker`, never in a page."""
+"""Background work for questions (django-tasks): run by `raremap worker`, never in a page."""
 
 from datetime import datetime
 
@@ -9,7 +9,11 @@ from django_tasks import task
 def digest_refresh(question_id: int, requested_at: str) -> int:
     """Recompute a question's "what members say" digest unless one was computed after the
     change that asked for it (many answers in a row queue many requests: one suffices).
-    Returns how many answers it picked, or -1 when it had nothing to do."""
+    Returns how many answers it picked, or -1 when it had nothing to do.
+
+    Idempotent (a task may run again after its worker died, raremap/core/tasks.py): it replaces
+    the question's digest with one computed from the current answers, in one transaction with
+    the question locked; a run after a newer digest does nothing."""
     from raremap.questions.digest import digest_refresh as refresh
     from raremap.questions.models import Question
 

@@ -273,11 +273,17 @@ def _rows(answer_id: int, found: dict[int, Found]) -> list[TreatmentMention]:
 @transaction.atomic
 def mentions_refresh(*, answer: Answer) -> list[TreatmentMention]:
     """Replace an answer's mentions with what its current text names; none unless the answer
-    and its question are published."""
-    TreatmentMention.objects.filter(answer=answer).delete()
-    if not _is_visible(answer):
-        return []
-    return TreatmentMention.objects.bulk_create(_rows(answer.pk, find_mentions(answer.body)))
+    and its question are published.
+
+    One transaction with the answer's row locked: a page never sees the answer without its
+    mentions, and two refreshes of one answer (a task queued again after its worker seemed
+    dead, beside the original) take turns instead of breaking `uniq_mention`."""
+    rows = _rows(answer.pk, find_mentions(answer.body)) if _is_visible(answer) else []
+    with transaction.atomic():
+        if Answer.objects.select_for_update(no_key=True).filter(pk=answer.pk).first() is None:
+            return []
+        TreatmentMention.objects.filter(answer=answer).delete()
+        return TreatmentMention.objects.bulk_create(rows)
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,11 @@ def rankings_recompute(*, disease_ids: Iterable[int] | None = None) -> int:
 def rankings_recompute_task(disease_id: int, requested_at: str | None = None) -> int:
     """Recompute one disease's rankings in the background, unless a recompute began after the
     change that asked for it (many reports in a row queue many requests: one suffices).
-    Returns how many rows it wrote, or -1 when it had nothing to do."""
+    Returns how many rows it wrote, or -1 when it had nothing to do.
+
+    Idempotent (a task may run again after its worker died, raremap/core/tasks.py): it replaces
+    the disease's rows with ones computed from the current reports, in one transaction with the
+    disease locked, and keeps rows of a recompute that began later."""
     if requested_at is not None:
         latest = TreatmentRanking.objects.filter(disease_id=disease_id).aggregate(
             latest=Max("computed_at")

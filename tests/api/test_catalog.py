@@ -162,11 +162,11 @@ def test_reads_by_a_member_are_neither_cached_nor_stored(client: Client) -> None
 
 @pytest.mark.django_db
 def test_reads_with_credentials_are_not_cached(client: Client) -> None:
-    # Token auth comes later: a read that carries one must not land in the shared cache.
+    # A read that carries a token must not land in the shared cache, nor in any other.
     response = client.get(DFSP_URL, headers={"Authorization": "Bearer whatever"})
 
     assert response.status_code == 200
-    assert not response.has_header("Cache-Control")
+    assert response["Cache-Control"] == "no-store, private"
     assert not getattr(response, "cache_for_anonymous", False)
 
 
