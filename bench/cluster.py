@@ -192,7 +192,7 @@ def redis_url(processes: Supervisor, run_dir: Path) -> str:
     return f"redis://127.0.0.1:{port}/{REDIS_DB}"
 
 
-def base_env(data: Path, key: str) -> dict[str, str]:
+def base_env(data: Path, key: str, stuck: int = 600, log: str = "ERROR") -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -203,9 +203,11 @@ def base_env(data: Path, key: str) -> dict[str, str]:
         SECRET_KEY=key,
         RAREMAP_HTTPS="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="ERROR",
+        LOG_LEVEL=log,
         RAREMAP_TASKS="database",
         EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        # How soon `raremap worker` takes back a task whose worker died (600 s by default).
+        TASK_STUCK_SECONDS=str(stuck),
     )
     return env
 
@@ -271,10 +273,10 @@ def granian(port: int, workers: int, respawn: bool) -> list[str]:
     return [*args, "raremap.wsgi:application"]
 
 
-def cpu_of_others(ours: set[int]) -> dict[tuple[int, str], int]:
-    """CPU ticks used so far by each process that is not ours: not in our process groups, and
-    not a PostgreSQL backend of our database."""
-    ticks: dict[tuple[int, str], int] = {}
+def cpu_ticks(roles: dict[int, str]) -> dict[tuple[int, str, str], int]:
+    """CPU ticks used so far by every process, keyed by pid, name and role: the role of its
+    process group in `roles` (ours), "postgres" for a backend of our database, else "others"."""
+    ticks: dict[tuple[int, str, str], int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             head, tail = stat.read_text().rsplit(")", 1)
@@ -282,9 +284,9 @@ def cpu_of_others(ours: set[int]) -> dict[tuple[int, str], int]:
         except (OSError, ValueError):  # the process ended meanwhile
             continue
         fields = tail.split()
-        if int(fields[2]) in ours or DATABASE.encode() in command:
-            continue
-        ticks[(int(stat.parent.name), head.split("(", 1)[1])] = int(fields[11]) + int(fields[12])
+        role = roles.get(int(fields[2])) or ("postgres" if DATABASE.encode() in command else "")
+        key = (int(stat.parent.name), head.split("(", 1)[1], role or "others")
+        ticks[key] = int(fields[11]) + int(fields[12])
     return ticks
 
 
@@ -341,7 +343,7 @@ class Run:
             print(f"Preparing the embedded site in {site}", flush=True)
             setup["prepare"] = prepare(site, base_env(site, key))
             self.run_dir = run_dir_for(site, embedded=True)
-            env = base_env(self.run_dir, key)
+            env = base_env(self.run_dir, key, self.args.task_stuck_seconds, self.args.log_level)
         else:
             setup["postgres"] = postgres_up()
             made = _tool("createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE)
@@ -352,7 +354,7 @@ class Run:
             print(f"Preparing database {DATABASE} (static files in {site})", flush=True)
             setup["prepare"] = prepare(site, {**base_env(site, key), "DATABASE_URL": database})
             self.run_dir = run_dir_for(site, embedded=False)
-            env = base_env(self.run_dir, key)
+            env = base_env(self.run_dir, key, self.args.task_stuck_seconds, self.args.log_level)
             env["DATABASE_URL"] = database
             env["REDIS_URL"] = redis_url(self.processes, self.run_dir)
             env["BEHIND_PROXY"] = "1"
@@ -383,6 +385,13 @@ class Run:
         setup["worker"] = " ".join(Path(part).name for part in self.worker)
         self.setup = setup
         return members, env
+
+    def roles(self) -> dict[int, str]:
+        """Our process groups by role (every one started so far, killed ones included)."""
+        roles = {os.getpgid(0): "bench client"}
+        for name, process in self.processes.running:
+            roles[process.pid] = name.rstrip("0123456789")
+        return roles
 
     @property
     def member_count(self) -> int:
@@ -466,6 +475,7 @@ class Run:
         self.site = Site(
             disease=data["disease"],
             question=data["question"],
+            questions=data["questions"],
             password=data["password"],
             answers=data["answers"],
             treatments=data["treatments"],
@@ -501,8 +511,7 @@ class Run:
             )
 
         print(f"Workload for {self.args.seconds} s", flush=True)
-        ours = self.processes.groups() | {os.getpgid(0)}
-        others_before, client_before = cpu_of_others(ours), os.times()
+        before = cpu_ticks(self.roles())
         self.phase[0] = "run"
         self.t0 = time.monotonic()
         self.run_started = datetime.now(UTC)
@@ -527,21 +536,19 @@ class Run:
             thread.join(timeout=40)
         self.run_seconds = time.monotonic() - self.t0
         self.phase[0] = "after"
-        ours = self.processes.groups() | {os.getpgid(0)}
-        used = {k: n - others_before.get(k, 0) for k, n in cpu_of_others(ours).items()}
+        used = {k: n - before.get(k, 0) for k, n in cpu_ticks(self.roles()).items()}
         per_second = os.sysconf("SC_CLK_TCK") * self.run_seconds
-        busiest = sorted(used.items(), key=lambda item: -item[1])[:3]
-        client = os.times()
+        cores: dict[str, float] = {}
+        for (_pid, _name, role), n in used.items():
+            cores[role] = cores.get(role, 0) + n / per_second
+        others = [(k, n) for k, n in used.items() if k[2] == "others" and n]
+        busiest = sorted(others, key=lambda item: -item[1])[:3]
         self.cpu = {
-            "others_cores": round(sum(used.values()) / per_second, 2),
+            "cores_by_role": {role: round(n, 2) for role, n in sorted(cores.items())},
+            "others_cores": round(cores.get("others", 0), 2),
             "others_busiest": {
-                f"{name} ({pid})": round(n / per_second, 2) for (pid, name), n in busiest if n
+                f"{name} ({pid})": round(n / per_second, 2) for (pid, name, _r), n in busiest
             },
-            "bench_client_cores": round(
-                (client.user + client.system - client_before.user - client_before.system)
-                / self.run_seconds,
-                2,
-            ),
         }
         return members
 
@@ -871,7 +878,7 @@ def report(run: dict[str, Any]) -> str:
         f"a rerun) in {sum(run['setup']['prepare'].values()):.0f} s",
         f"Workload: {p['seconds']} s, {p['clients']} member clients x {p['members_per_client']} "
         f"members, {p['visitors']} visitors, think {p['think_ms']} ms, a sign-up every "
-        f"{p['signup_every']} s",
+        f"{p['signup_every']} s; TASK_STUCK_SECONDS {p['task_stuck_seconds']}",
         "Events: " + "; ".join(f"{t} s {text}" for t, text in run["events"]),
         "",
         "Acknowledged writes in the database:",
@@ -931,8 +938,9 @@ def report(run: dict[str, Any]) -> str:
         f"Throughput: {h['per_second']} req/s ({h['reads_per_second']} reads, "
         f"{h['writes_per_second']} writes); requests by node: "
         + ", ".join(f"{k} {v}" for k, v in sorted(h["by_node"].items())),
-        f"CPU: the bench's clients {run['cpu']['bench_client_cores']} cores, other processes on "
-        f"the machine {run['cpu']['others_cores']} cores",
+        "CPU (cores) during the run: "
+        + ", ".join(f"{role} {n}" for role, n in run["cpu"]["cores_by_role"].items())
+        + " (others: processes outside the benchmark)",
         "Latency of successful requests outside the kill window:",
         f"  {'kind':14} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
         f"{'4xx':>4} {'429':>4}",
@@ -987,9 +995,19 @@ def main() -> None:
     parser.add_argument("--node-workers", type=int, default=1, help="granian workers per node")
     parser.add_argument("--respawn", action="store_true", help="embedded: granian respawns")
     parser.add_argument("--lag", type=int, default=65, help="wait before reading counts again")
-    parser.add_argument("--drain", type=int, default=20, help="wait for the task queue, at most")
+    parser.add_argument("--drain", type=int, default=60, help="wait for the task queue, at most")
+    parser.add_argument(
+        "--task-stuck-seconds",
+        type=int,
+        default=30,
+        help="TASK_STUCK_SECONDS for the run (600 by default in production): a task left "
+        "running by the killed worker is taken back within the run",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the run's data directory")
+    parser.add_argument(
+        "--log-level", default="ERROR", help="LOG_LEVEL of the nodes and workers (logs kept)"
+    )
     args = parser.parse_args()
 
     def text(run: dict[str, Any]) -> str:

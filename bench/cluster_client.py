@@ -173,7 +173,8 @@ class Site:
     """What the workload knows of the site (from cluster_data.py members)."""
 
     disease: str
-    question: str
+    question: str  # the busiest question: members read it, vote there, the counts check it
+    questions: list[str]  # where members answer (all of the disease's standard questions)
     password: str
     answers: list[int]  # answers others wrote, to vote on
     treatments: list[str]
@@ -258,10 +259,13 @@ class Member:
 
     def do_answer(self, shared: list[int]) -> None:
         b, record = self.browser, self.browser.record
-        b.get(self.site.question_path, "read-member")
+        # Spread over the questions: each answer has its question's digest recomputed in the
+        # background (seconds of CPU for a question with many answers).
+        question = f"/d/{self.site.disease}/q/{self.rng.choice(self.site.questions)}/"
+        b.get(question, "read-member")
         marker = record.marker("a")
         text = f"Cluster bench answer {marker}. Surgery first, then a check every six months."
-        path = f"{self.site.question_path}answer/"
+        path = f"{question}answer/"
         answer = b.post(path, "answer", {"body": text})
         found = ANSWER_ID.search(answer.location) if answer.status == 302 else None
         if found:

@@ -37,6 +37,7 @@ from raremap.connections import services as connections
 from raremap.connections.models import Connection, Message
 from raremap.questions import reputation
 from raremap.questions.models import Answer, Question, Status, Vote
+from raremap.questions.standard import STANDARD_QUESTIONS
 from raremap.treatments.models import Treatment, TreatmentReport, TreatmentStatus
 
 PASSWORD = "cluster bench passphrase, not a secret"  # noqa: S105 (bench members only)
@@ -102,6 +103,7 @@ def members(tag: str, count: int) -> dict[str, Any]:
         "password": PASSWORD,
         "disease": disease.slug,
         "question": QUESTION,
+        "questions": [standard.slug for standard in STANDARD_QUESTIONS],
         "members": [_out(user) for user in people],
         "conversations": conversations,
         "hammer": {
@@ -142,18 +144,19 @@ def _markers(texts: list[str], prefix: str) -> Counter:
 
 
 def _tasks(started: datetime, killed: datetime | None, drain: int) -> dict[str, Any]:
-    """The background tasks enqueued since the run started, once the queue is empty (at most
-    `drain` seconds); a task still running that started before the kill lost its worker."""
+    """The background tasks enqueued since the run started, once none is queued or running
+    (at most `drain` seconds): the killed worker's task is queued again by `raremap worker`
+    after TASK_STUCK_SECONDS; one still running then was left behind."""
     tasks = DBTaskResult.objects.filter(enqueued_at__gte=started)
     deadline = time.monotonic() + drain
-    while time.monotonic() < deadline:
-        running = tasks.filter(status=TaskResultStatus.RUNNING)
-        if killed is not None:
-            running = running.filter(started_at__gte=killed)
-        if not tasks.filter(status=TaskResultStatus.READY).exists() and not running.exists():
-            break
+    busy = (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+    while time.monotonic() < deadline and tasks.filter(status__in=busy).exists():
         time.sleep(0.5)
     counts = dict(tasks.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    # A task claimed twice was taken back from a worker that died (raremap worker's recovery).
+    counts["claimed more than once"] = sum(
+        1 for ids in tasks.values_list("worker_ids", flat=True) if len(ids) > 1
+    )
     if killed is not None:
         orphans = tasks.filter(status=TaskResultStatus.RUNNING, started_at__lt=killed)
         counts["RUNNING since before the kill"] = orphans.count()
