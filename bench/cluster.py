@@ -501,8 +501,9 @@ class Run:
                 others[:3],
                 random.Random(self.args.seed + n),
             )
-            if not member.browser.log_in(me["email"], self.site.password):
-                raise RuntimeError(f"log-in of {me['email']} failed")
+            status = member.browser.log_in(me["email"], self.site.password)
+            if status != 302:
+                raise RuntimeError(f"log-in of {me['email']} failed: {status}")
             members.append(member)
         warm = self.browser()
         for page in VISITOR_PAGES:  # the kept pages and caches exist before the clock starts
@@ -659,8 +660,9 @@ class Run:
         )
         b = self.browser()
         sender = data["hammer"]["members"][0]
-        if not b.log_in(sender["email"], self.site.password):
-            raise RuntimeError("log-in of the message sender failed")
+        status = b.log_in(sender["email"], self.site.password)
+        if status != 302:
+            raise RuntimeError(f"log-in of the message sender failed: {status}")
         conversation = data["hammer"]["conversation"]
         b.get(f"/messages/{conversation}/", "limits")
 

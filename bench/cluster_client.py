@@ -158,14 +158,18 @@ class Browser:
             return self.get(target.path + (f"?{target.query}" if target.query else ""), kind)
         return response
 
-    def log_in(self, email: str, password: str) -> bool:
+    def log_in(self, email: str, password: str) -> int:
+        """Log in through the form: 302 when logged in, else the status of the POST (0: no
+        answer, or a redirect without a session)."""
         self.get("/accounts/login/", "read-visitor")
         answer = self.post("/accounts/login/", "login", {"email": email, "password": password})
-        if answer.status == 302 and "sessionid" in self.cookies:
-            self.record.ack("sessions", key=self.cookies["sessionid"])
-            self.follow(answer, "read-member")
-            return True
-        return False
+        if answer.status != 302:
+            return answer.status
+        if "sessionid" not in self.cookies:
+            return 0
+        self.record.ack("sessions", key=self.cookies["sessionid"])
+        self.follow(answer, "read-member")
+        return 302
 
 
 @dataclass
