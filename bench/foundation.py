@@ -160,11 +160,27 @@ def _cpu_ticks_of_others(ours: set[int]) -> dict[tuple[int, str], int]:
 
 
 def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports (all held open until each is known)."""
-    sockets = [socket.socket() for _ in range(count)]
+    """Distinct free loopback ports (all held open until each is known): from BENCH_PORTS
+    ("18300-18399") when set, so that people sharing a machine keep to their own ranges, else
+    any the system gives."""
+    first, _dash, last = os.environ.get("BENCH_PORTS", "0-0").partition("-")
+    candidates = iter(range(int(first), int(last) + 1)) if int(first) else None
+    sockets: list[socket.socket] = []
     try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
+        while len(sockets) < count:
+            sock = socket.socket()
+            sockets.append(sock)
+            if candidates is None:
+                sock.bind(("127.0.0.1", 0))
+                continue
+            for port in candidates:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                    break
+                except OSError:
+                    continue
+            else:
+                raise RuntimeError(f"fewer than {count} free ports in BENCH_PORTS")
         return [sock.getsockname()[1] for sock in sockets]
     finally:
         for sock in sockets:

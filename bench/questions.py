@@ -43,7 +43,9 @@ from foundation import (
 )
 
 PAGE = "/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
-BARS = {"member_uncached_pct": 2.0, "anonymous_cached_pct": 10.0, "large_small_p99": 1.3}
+# The member bar is 1.5 % since the reads stopped being compiled by a hand-written SQL writer
+# (it was 2 % with it): plain Django plus written-out statements, as the design asks.
+BARS = {"member_uncached_pct": 1.5, "anonymous_cached_pct": 10.0, "large_small_p99": 1.3}
 LATENCY_CONNECTIONS = 2
 LATENCY_SMALL = "member, latency, 2 connections (small db)"
 LATENCY_LARGE = "member, latency, 2 connections (large db)"

@@ -201,7 +201,7 @@ else:
     }
 
 # Sessions live in the database only: a cache outage must not log anyone out or break log-in.
-# Database sessions read with their member and the header counts in one query.
+# Database sessions read with their member and the moderator flag in one statement.
 SESSION_ENGINE = "raremap.accounts.sessions"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14  # absolute limit: two weeks
 SESSION_COOKIE_HTTPONLY = True

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -112,7 +113,7 @@ class Session(AbstractBaseSession):
     """A browser session, with the member it is logged in as (None before logging in).
 
     The member's id, also inside the signed session data, is kept in a column so that a
-    member's page reads the session, the member and the header's counts in one query
+    member's page reads the session, the member and the moderator flag in one query
     (raremap.accounts.sessions), and so that a member's sessions can be found (and end with
     the account: CASCADE).
     """
@@ -123,6 +124,6 @@ class Session(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> type:
-        from raremap.accounts.sessions import SessionStore
-
-        return SessionStore
+        # The engine the settings name (raremap.accounts.sessions), found as Django's session
+        # middleware finds it: that module builds on this one, so it is not imported here.
+        return import_module(settings.SESSION_ENGINE).SessionStore

@@ -1,55 +1,52 @@
 """The session engine: database sessions read together with their member in one query.
 
-A logged-in member's request needs the session, the member and the header's counts
-(raremap.accounts.nav). Django reads the first two with a query each, after building each
-query; here one prepared query (raremap.core.prepared) reads the session row, its member's
-row (the `user` column of raremap.accounts.models.Session), the member's moderator flag and
-every registered count. The member is handed to the authentication middleware
-(raremap.accounts.middleware), which still verifies the session's hash as Django does.
+A logged-in member's request needs the session, the member and whether the member is a
+moderator. Django reads the first two with a query each; here one statement reads the session
+row, its member's row (the `user` column of raremap.accounts.models.Session) and the moderator
+flag. The member is handed to the authentication middleware (raremap.accounts.middleware),
+which still verifies the session's hash as Django does. The header's counts are read when a
+page shows them (raremap.accounts.nav).
 """
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.base import DEFERRED
+from django.db import connection
 from django.utils import timezone
 
-from raremap.accounts import nav
 from raremap.accounts.models import Session, User
-from raremap.accounts.permissions import MODERATORS_GROUP
-from raremap.core.prepared import Param, Prepared
 
-# Every column of the member but the long profile text, which no header needs.
-_LATER = {"bio", "bio_html"}
-_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
-
-
-def _session_query(key: str) -> QuerySet:
-    moderator = Group.user_set.through.objects.filter(
-        user_id=OuterRef("user_id"), group__name=MODERATORS_GROUP
-    )
-    return Session.objects.filter(session_key=key).values(
-        "session_data",
-        "expire_date",
-        *(f"user__{name}" for name in _FIELDS if name not in _LATER),
-        is_moderator=Exists(moderator),
-        **nav.count_annotations(OuterRef("user_id")),
-    )
+# Every member's request runs this, so it is written out in SQL rather than built by the ORM:
+# the same query costs about 1 ms with the ORM, 0.1 ms here (docs/architecture.md, "Reads
+# every request makes"). "Moderators" is raremap.accounts.permissions.MODERATORS_GROUP.
+# A session before log-in has no member: its member columns are NULL. The tests compare every
+# value with what the ORM reads (tests/accounts/test_sessions.py).
+SESSION_SQL = """
+SELECT u.*, s.session_data AS session_data, EXISTS (
+    SELECT 1 FROM accounts_user_groups ug
+    INNER JOIN auth_group g ON g.id = ug.group_id
+    WHERE ug.user_id = s.user_id AND g.name = 'Moderators'
+) AS session_is_moderator
+FROM accounts_session s
+LEFT OUTER JOIN accounts_user u ON u.id = s.user_id
+WHERE s.session_key = %s AND s.expire_date > %s
+"""
 
 
-_SESSION = Prepared(_session_query, Param("key", str))
-
-
-def _member(row: dict) -> User | None:
-    if row["user__id"] is None:
+def session_read(key: str) -> tuple[str, User | None] | None:
+    """A session that has not expired: its data and its member, with the moderator flag known
+    (None for no such session)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # A raw query: the member's columns go through the ORM's converters.
+    row = next(iter(User.objects.raw(SESSION_SQL, [key, now])), None)
+    if row is None:
         return None
-    values = [DEFERRED if name in _LATER else row[f"user__{name}"] for name in _FIELDS]
-    user = User.from_db("default", _FIELDS, values)
-    user._is_moderator = bool(user.is_active and (user.is_superuser or row["is_moderator"]))
-    user.nav_counts = {name: row[f"nav_{name}"] or 0 for name in nav.names()}
-    return user
+    data, moderator = row.session_data, row.session_is_moderator
+    del row.session_data, row.session_is_moderator
+    if row.pk is None:
+        return data, None
+    row._is_moderator = bool(row.is_active and (row.is_superuser or moderator))
+    return data, row
 
 
 class SessionStore(DatabaseSessionStore):
@@ -68,12 +65,12 @@ class SessionStore(DatabaseSessionStore):
         return session
 
     def load(self) -> dict:
-        row = _SESSION.first(key=self.session_key)
-        if row is None or row["expire_date"] <= timezone.now():
+        read = session_read(self.session_key)
+        if read is None:
             self._session_key = None
             return {}
-        self.member = _member(row)
-        return self.decode(row["session_data"])
+        data, self.member = read
+        return self.decode(data)
 
 
 def session_for(user: User) -> str:

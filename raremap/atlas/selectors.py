@@ -28,7 +28,6 @@ from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot, Place, Preci
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.connections.selectors import blocker_ids
-from raremap.core.prepared import Param, Prepared
 from raremap.core.throttle import Limit
 
 # Gazetteer ---------------------------------------------------------------------------------
@@ -310,10 +309,10 @@ def map_entry_get(membership: Membership | None) -> MapEntry | None:
     return MapEntry.objects.filter(pk=membership.pk).select_related("place").first()
 
 
-_SHOWN = Prepared(
-    lambda membership: MapEntry.objects.filter(pk=membership).values("published_place_id"),
-    Param("membership"),
-)
+# Every member's map page reads where the member is shown: written out in SQL, as the ORM
+# takes ten times longer to build this query than to run it (docs/architecture.md, "Reads every
+# request makes"); tests/atlas/test_views.py compares it with the ORM.
+SHOWN_SQL = "SELECT published_place_id FROM atlas_mapentry WHERE membership_id = %s"
 
 
 def map_shown_place_id(membership: Membership | None) -> tuple[bool, int | None]:
@@ -321,8 +320,10 @@ def map_shown_place_id(membership: Membership | None) -> tuple[bool, int | None]
     — one small query, for the map page."""
     if membership is None:
         return False, None
-    row = _SHOWN.first(membership=membership.pk)
-    return row is not None, row["published_place_id"] if row else None
+    with connection.cursor() as cursor:
+        cursor.execute(SHOWN_SQL, [membership.pk])
+        row = cursor.fetchone()
+    return row is not None, row[0] if row else None
 
 
 def place_with_parents(place_id: int) -> Place:

@@ -8,15 +8,17 @@ from django.utils.translation import get_language, override
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role, RoleCount
-from raremap.core.prepared import Param, lookup
 
-_MEMBERSHIP = lookup(Membership, Param("user_id"), Param("disease_id"))
+# Every member's disease, question, treatments and map page reads the membership: written out
+# in SQL, as the ORM takes ten times longer to build the query than to run it
+# (docs/architecture.md). tests/communities/test_selectors.py compares it with the ORM.
+MEMBERSHIP_SQL = "SELECT * FROM communities_membership WHERE user_id = %s AND disease_id = %s"
 
 
 def membership_get(user: User, disease: Disease) -> Membership | None:
     if not user.is_authenticated:
         return None
-    return _MEMBERSHIP.instance(Membership, user_id=user.pk, disease_id=disease.pk)
+    return next(iter(Membership.objects.raw(MEMBERSHIP_SQL, [user.pk, disease.pk])), None)
 
 
 COUNTS_SECONDS = 10 * 60

@@ -24,10 +24,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template import engines
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
-from django.utils.html import format_html
 from markupsafe import Markup
 
 _REGION = re.compile(r"<!--@(([\w-]+)(?::([\w.-]+))?)-->(.*?)<!--/@\1-->", re.S)
@@ -138,10 +137,8 @@ class Viewer:
     @property
     def csrf_input(self) -> str:
         if self._csrf_input is None:
-            self._csrf_input = format_html(
-                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
-                get_token(self.request),
-            )
+            # Django's own hidden field, as templates' `{{ csrf_input }}` gives it.
+            self._csrf_input = csrf_input(self.request)
         return self._csrf_input
 
 

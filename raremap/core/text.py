@@ -11,6 +11,7 @@ import re
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "del", "code", "pre", "blockquote",
@@ -25,20 +26,24 @@ _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     .enable("table")
     .enable("strikethrough")
-    # Headings inside user text would fight with the page's own outline; they are shifted
-    # down in _shift_headings instead of being dropped.
 )
-_HEADING = re.compile(r"<(/?)h([1-6])>")
 _LINK = re.compile(r"\[[^\]]*\]\([^)]*\)|https?://", re.IGNORECASE)
 
 
-def _shift_headings(html: str) -> str:
-    return _HEADING.sub(lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}>", html)
+def _shift_headings(state: StateCore) -> None:
+    """Headings inside member text would fight with the page's own outline: they are shifted
+    two levels down (# → h3, at most h6) instead of being dropped."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+
+
+_markdown.core.ruler.push("shift_headings", _shift_headings)
 
 
 def render_markdown(text: str) -> str:
     """Render member-written Markdown to sanitised HTML, safe to store and to show."""
-    html = _shift_headings(_markdown.render(text or ""))
+    html = _markdown.render(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

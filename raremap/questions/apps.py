@@ -6,10 +6,7 @@ class QuestionsConfig(AppConfig):
     verbose_name = "Questions and answers"
 
     def ready(self) -> None:
-        from functools import partial
-
         from raremap.accounts import nav
-        from raremap.questions.selectors import notification_unread
+        from raremap.questions.selectors import unread_counts
 
-        nav.register("notifications", partial(notification_unread, messages=False))
-        nav.register("messages", partial(notification_unread, messages=True))
+        nav.register(unread_counts)

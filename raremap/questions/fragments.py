@@ -11,14 +11,11 @@ names and reputation points may lag KEPT_SECONDS.
 """
 
 from dataclasses import dataclass
-from functools import cache
 
 from django.core.cache import cache as django_cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.html import escape
-from django.utils.translation import get_language, gettext, override
+from django.utils.translation import get_language
 
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
@@ -108,7 +105,6 @@ def question_page(
             "page": page,
             "has_demo_answers": any(a.is_demo for a in page.answers),
             "form": AnswerForm(),
-            "vote_box": vote_box,
         }
         html = render_kept("questions/question_detail.html", context, request)
         return html, {a.pk: (a.author_id, a.score) for a in page.answers}
@@ -120,12 +116,11 @@ def member_fillers(
     viewer: Viewer, page: KeptPage, *, question: Question, membership: Membership | None
 ) -> dict[str, Filler]:
     """Fill a member's regions of the question page: votes, own links, follow, answer form,
-    overview edit link, join button."""
+    overview edit link, join button. Each is a small template (`Viewer.fragment`)."""
     request = viewer.request
     user = request.user
     user_id = user.pk
     language = get_language()
-    labels = _labels(language)
     answers: dict[int, tuple[int, int]] = page.data
     votes = selectors.vote_map(user, question)
     slug = question.disease.slug
@@ -140,19 +135,21 @@ def member_fillers(
         answer_id = int(argument)
         author_id, score = answers[answer_id]
         return vote_box(
+            viewer,
             answer_id=answer_id,
             score=score,
             my_vote=votes.get(answer_id, 0),
             can_vote=author_id != user_id,
-            csrf_input=viewer.csrf_input,
-            language=language,
         )
 
     def own(argument: str, _anonymous: str) -> str:
         answer_id = int(argument)
-        if answers[answer_id][0] == user_id:
-            return f'<a href="{_url(labels["edit_url"], answer_id)}">{labels["edit"]}</a>'
-        return f'<a href="{_url(labels["report_url"], answer_id)}">{labels["report"]}</a>'
+        mine = answers[answer_id][0] == user_id
+        return viewer.fragment(
+            "questions/_own_links.html",
+            (language, answer_id, mine),
+            lambda: {"LANGUAGE_CODE": language, "answer_id": answer_id, "own": mine},
+        )
 
     def follow(_argument: str, _anonymous: str) -> str:
         following = selectors.follow_exists(user, question)
@@ -173,8 +170,16 @@ def member_fillers(
     def overview_edit(argument: str, _anonymous: str) -> str:
         if not permissions.can_edit_overview(user, membership):
             return ""
-        edit = reverse("questions:overview-edit", args=[slug, question.slug])
-        return labels["overview_" + argument].format(edit=edit)
+        return viewer.fragment(
+            "questions/_overview_edit.html",
+            (language, slug, question.slug, argument),
+            lambda: {
+                "LANGUAGE_CODE": language,
+                "disease_slug": slug,
+                "question_slug": question.slug,
+                "kind": argument,
+            },
+        )
 
     return {
         "vote": vote,
@@ -186,66 +191,18 @@ def member_fillers(
     }
 
 
-@cache
-def _labels(language: str) -> dict[str, str]:
-    with override(language):
-        return {
-            "up": escape(gettext("Helpful")),
-            "down": escape(gettext("Not helpful")),
-            "score": escape(gettext("Score")),
-            "edit": escape(gettext("Edit or delete")),
-            "report": escape(gettext("Report")),
-            "vote_url": reverse("questions:answer-vote", args=[0]),
-            "edit_url": reverse("questions:answer-edit", args=[0]),
-            "report_url": reverse("moderation:answer-report", args=[0]),
-            "overview_edit": ' · <a href="{edit}">' + escape(gettext("Edit")) + "</a>",
-            "overview_write": ' <a href="{edit}">' + escape(gettext("Write it")) + "</a>",
-        }
-
-
-def _url(pattern: str, answer_id: int) -> str:
-    return pattern.replace("/0/", f"/{answer_id}/", 1)
-
-
-@cache
-def _vote_form(language: str, can_vote: bool, my_vote: int) -> str:
-    """The vote form for one state, with {url}, {csrf} and {score} to fill."""
-    labels = {k: v.replace("{", "{{").replace("}", "}}") for k, v in _labels(language).items()}
-    parts = [
-        '<form class="vote" method="post" action="{url}" hx-post="{url}" hx-target="this" '
-        'hx-swap="outerHTML">{csrf}'
-    ]
-    if can_vote:
-        pressed = "true" if my_vote == 1 else "false"
-        parts.append(
-            f'<button type="submit" name="value" value="{0 if my_vote == 1 else 1}" class="up" '
-            f'aria-pressed="{pressed}" aria-label="{labels["up"]}" title="{labels["up"]}">▲'
-            "</button>"
-        )
-    parts.append(f'<strong class="score" aria-label="{labels["score"]}">{{score}}</strong>')
-    if can_vote:
-        pressed = "true" if my_vote == -1 else "false"
-        parts.append(
-            f'<button type="submit" name="value" value="{0 if my_vote == -1 else -1}" '
-            f'class="down" aria-pressed="{pressed}" aria-label="{labels["down"]}" '
-            f'title="{labels["down"]}">▼</button>'
-        )
-    parts.append("</form>")
-    return "".join(parts)
-
-
-def vote_box(
-    *,
-    answer_id: int,
-    score: int,
-    my_vote: int,
-    can_vote: bool,
-    csrf_input: str,
-    language: str | None = None,
-) -> str:
-    """The vote form of one answer; htmx swaps it after a vote. Works without JavaScript."""
-    language = language or get_language()
-    url = _url(_labels(language)["vote_url"], answer_id)
-    return _vote_form(language, can_vote, my_vote).format(
-        url=url, csrf=csrf_input, score=int(score)
+def vote_box(viewer: Viewer, *, answer_id: int, score: int, my_vote: int, can_vote: bool) -> str:
+    """One answer's vote box for a member: the page's `vote` region and the htmx vote response
+    (the template's macro also draws the box a visitor sees on the kept page)."""
+    language = get_language()
+    return viewer.fragment(
+        "questions/_vote_box.html",
+        (language, answer_id, score, my_vote, can_vote),
+        lambda: {
+            "LANGUAGE_CODE": language,
+            "answer_id": answer_id,
+            "score": score,
+            "my_vote": my_vote,
+            "can_vote": can_vote,
+        },
     )

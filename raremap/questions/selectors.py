@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Expression, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import get_language, override
@@ -15,16 +16,13 @@ from django.utils.translation import get_language, override
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
-from raremap.core.prepared import Param, Prepared, lookup
 from raremap.questions.models import (
     Answer,
     DigestItem,
-    Follow,
     Notification,
     OverviewRevision,
     Question,
     Status,
-    Vote,
 )
 from raremap.questions.standard import BY_SLUG, STANDARD_QUESTIONS
 
@@ -88,7 +86,17 @@ def question_list(disease: Disease) -> list[QuestionItem]:
     return items
 
 
-_QUESTION = lookup(Question, Param("disease_id"), Param("slug", str))
+# The reads every member's question page makes are written out in SQL rather than built by the
+# ORM: building each costs 0.2–0.4 ms, ten times what running it costs (docs/architecture.md,
+# "Reads every request makes"). tests/questions/test_selectors.py compares each with the ORM
+# query it stands for.
+QUESTION_SQL = "SELECT * FROM questions_question WHERE disease_id = %s AND slug = %s"
+VOTES_SQL = """
+SELECT v.answer_id, v.value FROM questions_vote v
+INNER JOIN questions_answer a ON a.id = v.answer_id
+WHERE v.user_id = %s AND a.question_id = %s
+"""
+FOLLOW_SQL = "SELECT 1 FROM questions_follow WHERE user_id = %s AND question_id = %s"
 
 
 def question_get(disease: Disease, slug: str) -> Question:
@@ -96,7 +104,7 @@ def question_get(disease: Disease, slug: str) -> Question:
 
     Raises Http404 for unknown slugs and for questions that are pending, hidden or removed.
     """
-    question = _QUESTION.instance(Question, disease_id=disease.pk, slug=slug)
+    question = next(iter(Question.objects.raw(QUESTION_SQL, [disease.pk, slug])), None)
     if question is None:
         if slug not in BY_SLUG:
             raise Http404("No such question")
@@ -174,22 +182,14 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
     return page
 
 
-_VOTES = Prepared(
-    lambda user, question: Vote.objects.filter(user_id=user, answer__question_id=question).values(
-        "answer_id", "value"
-    ),
-    Param("user"),
-    Param("question"),
-)
-
-
 def vote_map(user: User, question: Question) -> dict[int, int]:
     """The member's votes on a question's answers: answer id → +1 or -1 (one query; none if
     anonymous)."""
     if not user.is_authenticated or question.pk is None:
         return {}
-    rows = _VOTES.rows(user=user.pk, question=question.pk)
-    return {row["answer_id"]: row["value"] for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(VOTES_SQL, [user.pk, question.pk])
+        return dict(cursor.fetchall())
 
 
 def answer_get_for_author(*, user: User, answer_id: int) -> Answer:
@@ -253,19 +253,12 @@ def digest_list(question: Question) -> list[DigestItem]:
     )
 
 
-_FOLLOW = Prepared(
-    lambda user, question: Follow.objects.filter(user_id=user, question_id=question).values("pk")[
-        :1
-    ],
-    Param("user"),
-    Param("question"),
-)
-
-
 def follow_exists(user: User, question: Question) -> bool:
     if not user.is_authenticated or question.pk is None:
         return False
-    return _FOLLOW.first(user=user.pk, question=question.pk) is not None
+    with connection.cursor() as cursor:
+        cursor.execute(FOLLOW_SQL, [user.pk, question.pk])
+        return cursor.fetchone() is not None
 
 
 # Connection states as raremap.connections names them (that app builds on this one, so they
@@ -308,10 +301,43 @@ def notification_list(user: User, *, limit: int = 50) -> list[Notification]:
     )
 
 
-def notification_unread(user_id: Expression, *, messages: bool) -> QuerySet:
-    """A member's unread notifications for the header (raremap.accounts.nav): "messages"
+def notification_unread(user_id: int | Expression, *, messages: bool) -> QuerySet:
+    """A member's unread notifications about what they may still see: "messages"
     (conversations with something new) or "notifications" (everything else)."""
     unread = Notification.objects.filter(notification_visible_q(), user=user_id, read_at=None)
     if messages:
         return unread.filter(kind=_KIND.NEW_MESSAGE)
     return unread.exclude(kind=_KIND.NEW_MESSAGE)
+
+
+# The header's counts on every member's page (raremap.accounts.nav): `notification_unread`
+# for both kinds in one statement, written out in SQL like the question page's reads above,
+# with the constants of notification_visible_q written in (bound, they made SQLite run the
+# statement four times slower: 100 µs against 24). tests/questions/test_selectors.py compares
+# it with `notification_unread` over every kind and state.
+UNREAD_SQL = """
+SELECT
+    COUNT(CASE WHEN n.kind <> 'new_message' THEN 1 END),
+    COUNT(CASE WHEN n.kind = 'new_message' THEN 1 END)
+FROM questions_notification n
+LEFT OUTER JOIN questions_answer a ON a.id = n.answer_id
+LEFT OUTER JOIN questions_question q ON q.id = a.question_id
+LEFT OUTER JOIN connections_connection c ON c.id = n.connection_id
+LEFT OUTER JOIN connections_conversation v ON v.id = n.conversation_id
+LEFT OUTER JOIN connections_connection vc ON vc.id = v.connection_id
+WHERE n.user_id = %s AND n.read_at IS NULL AND (
+    (n.kind = 'new_answer' AND a.status = 'published' AND q.status = 'published')
+    OR (n.kind = 'connection_request' AND c.state = 'pending')
+    OR (n.kind = 'connection_accepted' AND c.state = 'accepted')
+    OR (n.kind = 'new_message' AND vc.state = 'accepted')
+)
+"""
+
+
+def unread_counts(user_id: int) -> dict[str, int]:
+    """The header's counts of a member's unread notifications: "notifications" and "messages"
+    (raremap.accounts.nav)."""
+    with connection.cursor() as cursor:
+        cursor.execute(UNREAD_SQL, [user_id])
+        notifications, messages = cursor.fetchone()
+    return {"notifications": notifications, "messages": messages}

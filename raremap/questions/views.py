@@ -7,7 +7,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -172,11 +171,7 @@ def answer_vote(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = services.vote_cast(user=request.user, answer=answer, value=value)
     if "HX-Request" in request.headers:
         box = fragments.vote_box(
-            answer_id=answer.pk,
-            score=answer.score,
-            my_vote=value,
-            can_vote=True,
-            csrf_input=str(csrf_input(request)),
+            Viewer(request), answer_id=answer.pk, score=answer.score, my_vote=value, can_vote=True
         )
         return HttpResponse(box)
     return redirect(back)

@@ -12,7 +12,8 @@ from functools import lru_cache
 
 import pycountry
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db import connection
+from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
@@ -20,7 +21,6 @@ from django.utils.translation import get_language
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.core.prepared import Param, Prepared
 from raremap.treatments.models import (
     ReportedFor,
     Treatment,
@@ -200,23 +200,22 @@ def _ranking_rows(disease: Disease) -> list[TreatmentRanking]:
     )
 
 
-_VERSION = Prepared(
-    lambda disease: (
-        TreatmentRanking.objects.filter(disease_id=disease)
-        .values("disease_id")
-        .annotate(latest=Max("computed_at"), rows=Count("pk"))
-        .order_by()
-    ),
-    Param("disease"),
-)
+# Every request for a treatments page reads the rankings' version: written out in SQL, as the
+# ORM takes ten times longer to build this query than to run it (docs/architecture.md,
+# "Reads every request makes"); tests/treatments/test_pages.py compares it with the ORM.
+RANKING_VERSION_SQL = """
+SELECT MAX(computed_at), COUNT(*) FROM treatments_treatmentranking WHERE disease_id = %s
+"""
 
 
 def ranking_version(disease: Disease) -> str:
-    """What changes whenever a disease's rankings are recomputed or removed (one query)."""
-    row = _VERSION.first(disease=disease.pk)
-    if row is None:
-        return "none"
-    return f"{row['latest'].timestamp()}:{row['rows']}"
+    """What changes whenever a disease's rankings are recomputed or removed (one query): the
+    newest `computed_at`, as the database gives it (text on SQLite), and the number of rows."""
+    with connection.cursor() as cursor:
+        cursor.execute(RANKING_VERSION_SQL, [disease.pk])
+        latest, rows = cursor.fetchone()
+    # Part of cache keys: no spaces.
+    return f"{latest}:{rows}".replace(" ", "T") if rows else "none"
 
 
 def ranking_page(disease: Disease) -> RankingPage:

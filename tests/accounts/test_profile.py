@@ -129,8 +129,8 @@ def test_profile_queries_do_not_grow_with_communities(
     for disease in Disease.objects.order_by("pk")[:count]:
         MembershipFactory(user=member, disease=disease)
 
-    # the session with the viewer and the header's counts, profile owner, memberships
-    with django_assert_num_queries(3):
+    # the session with the viewer, the header's counts, profile owner, memberships
+    with django_assert_num_queries(4):
         response = member_client.get(profile_url(member))
 
     assert response.status_code == 200

@@ -5,16 +5,20 @@ import datetime
 import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from raremap.accounts.models import Session, User
+from raremap.accounts.permissions import MODERATORS_GROUP, is_moderator
+from raremap.accounts.sessions import SessionStore, session_for, session_read
 from tests.accounts.helpers import (
     LOGIN,
     LOGOUT,
@@ -25,7 +29,8 @@ from tests.accounts.helpers import (
     reset_path,
     text_of,
 )
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
+from tests.rows import values_of
 
 
 def session_key(client: Client) -> str:
@@ -197,7 +202,7 @@ def test_a_session_row_names_its_member(member: User, member_client: Client) -> 
     assert Session.objects.get(session_key=session_key(member_client)).user_id == member.pk
 
 
-def test_a_member_page_reads_session_member_and_header_in_one_query(
+def test_a_member_page_reads_session_and_member_in_one_query_and_the_header_in_one(
     member_client: Client,
 ) -> None:
     with CaptureQueriesContext(connection) as captured:
@@ -209,9 +214,66 @@ def test_a_member_page_reads_session_member_and_header_in_one_query(
         if any(t in query["sql"] for t in ("accounts_", "auth_", "questions_notification"))
     ]
     assert "Quiet Heron" in text_of(response)  # the header knows the member
-    assert len(reads) == 1
+    assert len(reads) == 2
     assert "accounts_session" in reads[0]
-    assert "questions_notification" in reads[0]
+    assert "accounts_user" in reads[0]
+    assert "auth_group" in reads[0]  # the moderator flag
+    assert "questions_notification" in reads[1]
+
+
+def _orm_read(key: str) -> tuple[str, list | None, bool | None] | None:
+    """What raremap.accounts.sessions.SESSION_SQL stands for, read with the ORM."""
+    session = Session.objects.filter(session_key=key, expire_date__gt=timezone.now()).first()
+    if session is None:
+        return None
+    user = User.objects.filter(pk=session.user_id).first()
+    if user is None:
+        return session.session_data, None, None
+    moderator = user.is_active and (user.is_superuser or is_moderator(user))
+    return session.session_data, values_of(user), moderator
+
+
+def _sql_read(key: str) -> tuple[str, list | None, bool | None] | None:
+    read = session_read(key)
+    if read is None:
+        return None
+    data, user = read
+    return data, values_of(user), user._is_moderator if user else None
+
+
+def test_the_session_statement_reads_what_the_orm_reads(
+    member: User, moderator: User, other_member: User
+) -> None:
+    """The session read is written out in SQL: for every kind of session, the ORM reads the
+    same data, the same member (every column, with its type) and the same moderator flag."""
+    superuser = UserFactory(is_superuser=True, display_name="Root Owl")
+    retired = UserFactory(is_active=False)
+    Group.objects.get(name=MODERATORS_GROUP).user_set.add(retired)
+    other_member.last_login = timezone.now()
+    other_member.save()
+    keys = [session_for(user) for user in (member, moderator, other_member, superuser, retired)]
+    anonymous = SessionStore()
+    anonymous["seen"] = True
+    anonymous.create()
+    expired = session_for(member)
+    Session.objects.filter(session_key=expired).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    reads = {key: _sql_read(key) for key in [*keys, anonymous.session_key, expired, "nothing"]}
+
+    assert reads == {key: _orm_read(key) for key in reads}
+    assert [read[2] for read in reads.values() if read] == [False, True, False, True, False, None]
+    assert (reads[expired], reads["nothing"]) == (None, None)
+    assert ("last_login", other_member.last_login, datetime.datetime) in reads[keys[2]][1]
+
+
+def test_a_session_row_decodes_with_the_configured_engine(
+    member: User, member_client: Client
+) -> None:
+    session = Session.objects.get(session_key=session_key(member_client))
+
+    assert session.get_decoded()[SESSION_KEY] == str(member.pk)
 
 
 def test_a_deactivated_member_is_logged_out(member: User, member_client: Client) -> None:

@@ -5,6 +5,14 @@ from django.urls import reverse
 
 from raremap.atlas.models import MapEntry, Precision
 from raremap.communities.models import Role
+from tests.kept import (
+    account_links,
+    assert_csrf_of,
+    assert_no_csrf_of,
+    count_renders,
+    csrf_secret,
+    csrf_tokens,
+)
 
 
 @pytest.fixture
@@ -159,12 +167,34 @@ def test_the_map_page_query_count_does_not_grow_with_the_map(
         map_member(dfsp, cities[n % len(cities)])
     for view in ({}, {"country": "FR"}):
         member_client.get(map_url(dfsp, **view))  # warm: rendered parts and snapshot cached
-        # session, user, membership, own entry, unread notifications (nav)
-        with django_assert_max_num_queries(5):
+        # the session with the member, the header's counts, membership, own entry
+        with django_assert_max_num_queries(4):
             assert member_client.get(map_url(dfsp, **view)).status_code == 200
     client.get(map_url(dfsp))
     with django_assert_max_num_queries(0):
         assert client.get(map_url(dfsp)).status_code == 200
+
+
+def test_map_shown_place_id_reads_what_the_orm_reads(trusted, dfsp, places, dfsp_map, settings):
+    """map_shown_place_id is written out in SQL: for a member off the map, on it but not shown
+    yet, and shown, it gives what the ORM reads."""
+    from raremap.atlas.selectors import map_shown_place_id
+    from raremap.atlas.services import map_join
+    from raremap.communities.selectors import membership_get
+
+    def orm(membership):
+        row = MapEntry.objects.filter(pk=membership.pk).values_list("published_place_id").first()
+        return row is not None, row[0] if row else None
+
+    membership = membership_get(trusted, dfsp)
+    shown = dfsp_map[0].membership  # "Lyon One", shown in Lyon
+    assert map_shown_place_id(membership) == orm(membership) == (False, None)
+    assert map_shown_place_id(shown) == orm(shown) == (True, places.lyon.pk)
+    settings.MAP_K = 10  # too few members in Spain to show anyone there
+    city = Precision.CITY
+    map_join(user=trusted, disease=dfsp, place=places.madrid, precision=city, consent=True)
+    assert map_shown_place_id(membership) == orm(membership) == (True, None)
+    assert map_shown_place_id(None) == (False, None)
 
 
 def test_a_member_on_the_map_finds_people_at_each_level_of_their_place(
@@ -207,3 +237,44 @@ def test_the_openapi_document_has_the_map_paths(client):
         ("/api/v1/diseases/{slug}/map/places", True),
         ("/api/v1/diseases/{slug}/people", True),
     }
+
+
+def test_one_kept_map_page_shows_each_member_only_their_own_region(
+    member_client, other_client, client, trusted, other_member, dfsp, dfsp_map, places, monkeypatch
+):
+    """Member A (on the map in Lyon) and member B (in the community, not on the map) get the
+    same kept members' view, each with their own `you` region, header and CSRF token; a visitor
+    gets the counts-only view with none of theirs."""
+    from raremap.atlas.services import map_join
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=other_member, disease=dfsp)
+    map_join(user=trusted, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True)
+    renders = count_renders(monkeypatch, "raremap.atlas.fragments")
+
+    page_a = member_client.get(map_url(dfsp)).content.decode()
+    page_b = other_client.get(map_url(dfsp)).content.decode()
+    anonymous = client.get(map_url(dfsp), headers={"Cookie": "messages=x"}).content.decode()
+    again_a = member_client.get(map_url(dfsp)).content.decode()
+
+    # One kept page for the members' world view, one for the visitors' view.
+    assert renders.templates == ["atlas/map.html", "atlas/map.html"]
+    withdraw = reverse("atlas:map-withdraw", args=[dfsp.slug])
+    assert "Others see you in Lyon" in page_a
+    assert withdraw in page_a
+    assert "Others see you" not in page_b
+    assert withdraw not in page_b
+    assert "You are not on this map." in page_b
+    assert "You are not on this map." not in page_a + again_a
+    assert "Others see you" not in anonymous
+    assert "Log in to see members" in anonymous
+    assert "Quiet Heron" in account_links(page_a)
+    assert "Brisk Otter" in account_links(page_b)
+    assert "Quiet Heron" not in page_b + anonymous
+    tokens_a = assert_csrf_of(page_a, member_client)
+    tokens_b = assert_csrf_of(page_b, other_client)
+    assert (len(tokens_a), len(tokens_b)) == (2, 1)  # A's withdraw form; the log-out form
+    assert_no_csrf_of(page_b, tokens_a, csrf_secret(member_client))
+    assert_no_csrf_of(again_a, tokens_b, csrf_secret(other_client))
+    assert csrf_tokens(anonymous) == []
+    assert_no_csrf_of(anonymous, tokens_a, csrf_secret(member_client))

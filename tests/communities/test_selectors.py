@@ -10,7 +10,7 @@ from pytest_django import DjangoAssertNumQueries
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.communities.models import Role
+from raremap.communities.models import Membership, Role
 from raremap.communities.selectors import (
     _role_labels,
     membership_get,
@@ -18,6 +18,7 @@ from raremap.communities.selectors import (
     membership_role_counts,
 )
 from tests.factories import MembershipFactory, UserFactory
+from tests.rows import values_of
 
 
 def test_role_counts_have_every_role_in_order(dfsp: Disease) -> None:
@@ -100,6 +101,19 @@ def test_membership_get_finds_only_ones_own(
     mine = MembershipFactory(user=member, disease=dfsp)
 
     assert (membership_get(member, dfsp), membership_get(other_member, dfsp)) == (mine, None)
+
+
+def test_membership_get_reads_what_the_orm_reads(
+    member: User, other_member: User, dfsp: Disease
+) -> None:
+    """membership_get is written out in SQL; the ORM query it stands for gives the same."""
+    MembershipFactory(user=member, disease=dfsp, role=Role.CAREGIVER)
+    MembershipFactory(user=other_member, disease=Disease.objects.exclude(pk=dfsp.pk).first())
+
+    for user in (member, other_member):
+        orm = Membership.objects.filter(user=user, disease=dfsp).first()
+        assert values_of(membership_get(user, dfsp)) == values_of(orm)
+    assert values_of(membership_get(member, dfsp))[3] == ("role", "caregiver", str)
 
 
 def test_membership_list_is_ordered_by_disease_name(member: User) -> None:

@@ -306,8 +306,8 @@ def test_the_inbox_costs_the_same_with_1_or_30_conversations(
         services.connection_accept(user=friend, connection=connection)
         services.message_send(sender=friend, conversation=connection.conversation, body="Hi")
 
-    # the session with the member and the header's counts, count and page of conversations
-    with django_assert_num_queries(3):
+    # the session with the member, the header's counts, count and page of conversations
+    with django_assert_num_queries(4):
         response = member_client.get("/messages/")
 
     assert response.status_code == 200
@@ -326,9 +326,9 @@ def test_a_conversation_costs_the_same_with_1_or_30_messages(
         sender = connection.requester if n % 2 else connection.recipient
         services.message_send(sender=sender, conversation=conversation, body=f"Message {n}")
 
-    # the session with the member and the header's counts, the conversation with both
-    # members, its messages
-    with django_assert_num_queries(3):
+    # the session with the member, the header's counts, the conversation with both members,
+    # its messages
+    with django_assert_num_queries(4):
         response = member_client.get(f"/messages/{conversation.public_id}/")
 
     assert response.status_code == 200
@@ -356,9 +356,9 @@ def test_the_connections_page_costs_the_same_with_more_rows(
         services.connection_accept(user=friends[2], connection=connected)
         services.block_create(blocker=member, blocked=friends[3])
 
-    # the session with the member and the header's counts, received, sent, count and page
-    # of connections, blocks
-    with django_assert_num_queries(6):
+    # the session with the member, the header's counts, received, sent, count and page of
+    # connections, blocks
+    with django_assert_num_queries(7):
         response = member_client.get("/connections/")
 
     page = text_of(response)
@@ -375,9 +375,9 @@ def test_notifications_list_costs_one_query_for_every_kind(
     services.message_send(sender=connection.requester, conversation=conversation, body=BODY)
     assert Notification.objects.filter(user=connection.recipient).count() == 2
 
-    # the session with the member and the header's counts, the notifications with
-    # everything they name
-    with django_assert_num_queries(2):
+    # the session with the member, the header's counts, the notifications with everything
+    # they name
+    with django_assert_num_queries(3):
         response = other_client.get("/notifications/")
 
     assert "New message from Quiet Heron" in text_of(response)

@@ -343,12 +343,12 @@ def test_question_page_queries_do_not_grow_with_answers(
 
     # Cold: the catalog part of the disease (5), then as below (5), plus the overview part
     # (overview, counts, questions, the treatment ranking; no digest yet) and the answers.
-    with django_assert_num_queries(16):  # 15, and the map's snapshot (cold)
+    with django_assert_num_queries(17):  # 16, and the map's snapshot (cold)
         member_client.get(BEST)
     # Warm (the rendered parts are cached until the question changes): the session with the
-    # member, their moderator flag and the header's counts; question, membership, my votes,
+    # member and their moderator flag; the header's counts; question, membership, my votes,
     # follow.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = member_client.get(BEST)
     assert response.content.decode().count('aria-pressed="true"') == count
 

@@ -1,19 +1,36 @@
 """The disease treatments page and the ranking section: what is shown, what never is, queries."""
 
+import datetime
 import re
 
 import pytest
 from django.core.cache import cache
+from django.db.models import Count, Max
 from django.test import Client
+from django.utils.dateparse import parse_datetime
+from django.utils.timezone import is_aware, make_aware
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
-from raremap.treatments.models import Treatment, TreatmentReport
+from raremap.treatments.models import Treatment, TreatmentRanking, TreatmentReport
 from raremap.treatments.ranking import rankings_recompute
-from raremap.treatments.selectors import ranking_list, ranking_page, ranking_section_html
+from raremap.treatments.selectors import (
+    ranking_list,
+    ranking_page,
+    ranking_section_html,
+    ranking_version,
+)
 from tests.accounts.helpers import text_of
 from tests.factories import MembershipFactory, UserFactory
+from tests.kept import (
+    account_links,
+    assert_csrf_of,
+    assert_no_csrf_of,
+    count_renders,
+    csrf_secret,
+    csrf_tokens,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -216,6 +233,44 @@ def test_member_links(member_client: Client, client: Client, member: User, dfsp:
     assert "Quiet Heron" not in anonymous
 
 
+def test_one_kept_page_shows_each_viewer_only_their_own_parts(
+    member_client: Client,
+    other_client: Client,
+    client: Client,
+    member: User,
+    other_member: User,
+    dfsp: Disease,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Member A, member B, a visitor and A again get the same kept page, each with their own
+    header, link to their reports and CSRF token, and nothing of the others'."""
+    renders = count_renders(monkeypatch, "raremap.treatments.fragments")
+    MembershipFactory(user=member, disease=dfsp, role=Role.PATIENT)
+    _reports(dfsp, _treatment("imatinib"), [4] * 5)
+    rankings_recompute()
+
+    page_a = member_client.get(PAGE).content.decode()
+    page_b = other_client.get(PAGE).content.decode()
+    anonymous = client.get(PAGE, headers=NO_PAGE_CACHE).content.decode()
+    again_a = member_client.get(PAGE).content.decode()
+
+    assert renders.templates == ["treatments/disease_treatments.html"]
+    assert "Quiet Heron" in account_links(page_a)
+    assert "Brisk Otter" in account_links(page_b)
+    assert "Quiet Heron" not in page_b
+    assert "Brisk Otter" not in page_a + again_a
+    assert "Quiet Heron" not in anonymous
+    assert f'<a href="{PAGE}mine/">My reports</a>' in page_b
+    assert "My reports" not in anonymous
+    tokens_a = assert_csrf_of(page_a, member_client)
+    tokens_b = assert_csrf_of(page_b, other_client)
+    assert (len(tokens_a), len(tokens_b)) == (1, 1)  # the log-out form
+    assert_no_csrf_of(page_b, tokens_a, csrf_secret(member_client))
+    assert_no_csrf_of(again_a, tokens_b, csrf_secret(other_client))
+    assert csrf_tokens(anonymous) == []
+    assert_no_csrf_of(anonymous, tokens_a, csrf_secret(member_client))
+
+
 def test_the_kept_page_follows_every_recompute(
     client: Client, member_client: Client, dfsp: Disease
 ) -> None:
@@ -233,6 +288,41 @@ def test_the_kept_page_follows_every_recompute(
     TreatmentReport.objects.all().delete()
     rankings_recompute()
     assert "Imatinib" not in text_of(client.get(PAGE, headers=NO_PAGE_CACHE))
+
+
+def _orm_version(disease: Disease) -> tuple[datetime.datetime | None, int]:
+    row = TreatmentRanking.objects.filter(disease=disease).aggregate(
+        latest=Max("computed_at"), rows=Count("pk")
+    )
+    return row["latest"], row["rows"]
+
+
+def _version_parts(version: str) -> tuple[datetime.datetime | None, int]:
+    """The newest `computed_at` (as the database wrote it: text on SQLite) and the count."""
+    if version == "none":
+        return None, 0
+    latest, _colon, rows = version.rpartition(":")
+    moment = parse_datetime(latest)
+    assert moment is not None
+    return (moment if is_aware(moment) else make_aware(moment, datetime.UTC)), int(rows)
+
+
+def test_ranking_version_reads_what_the_orm_reads(dfsp: Disease) -> None:
+    """ranking_version is written out in SQL: its newest `computed_at` and count are the ORM's,
+    and it changes with every recompute."""
+    imatinib = _treatment("imatinib")
+    versions = [ranking_version(dfsp)]
+    assert _version_parts(versions[-1]) == _orm_version(dfsp) == (None, 0)
+    _reports(dfsp, imatinib, [4] * 5)
+    rankings_recompute()
+    versions.append(ranking_version(dfsp))
+    _reports(dfsp, _treatment("radiotherapy"), [3] * 5)
+    rankings_recompute()
+    versions.append(ranking_version(dfsp))
+
+    assert _version_parts(versions[-1]) == _orm_version(dfsp)
+    assert _orm_version(dfsp)[1] == 2
+    assert len(set(versions)) == 3
 
 
 def test_demo_banner(client: Client, dfsp: Disease) -> None:
@@ -271,9 +361,9 @@ def test_member_page_queries_do_not_grow_with_treatments(
     rankings_recompute()
     member_client.get(PAGE)
 
-    # the session with the member and the header's counts; the rankings' version (the page
-    # is kept until they are recomputed)
-    with django_assert_num_queries(2):
+    # the session with the member; the header's counts; the rankings' version (the page is
+    # kept until they are recomputed)
+    with django_assert_num_queries(3):
         response = member_client.get(PAGE)
     assert response.content.decode().count('<table class="chart">') == count
 
