@@ -826,6 +826,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 row["same_after_lag"] = later["same_on_every_node"] and later["equals_database"]
         result["consistency"] = {"rows": rows, "waited_seconds": waited}
         result["limits"] = limits
+        result["not_acknowledged"] = dict(sorted(run.record.refused.items()))
         result["http"] = latency(run)
         result["cpu"] = run.cpu
         if run.cpu["others_cores"] > 0.2:
@@ -901,6 +902,11 @@ def report(run: dict[str, Any]) -> str:
         lines.append(
             f"  {name:22} {row['acknowledged']:>6} {row['lost']:>5} {row['duplicated']:>5}  {note}"
         )
+    refused = run["not_acknowledged"]
+    lines.append(
+        "Writes not acknowledged (what came back instead): "
+        + (", ".join(f"{k} x{v}" for k, v in refused.items()) or "none")
+    )
     h = run["http"]
     lines += [
         "",

@@ -73,6 +73,8 @@ class Record:
             )
         }
     )
+    # Writes the site did not acknowledge, by kind and what came back instead.
+    refused: dict[str, int] = field(default_factory=dict)
     counter: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -84,6 +86,15 @@ class Record:
 
     def ack(self, kind: str, **values: Any) -> None:
         self.acks[kind].append(values)  # list.append is atomic under the GIL
+
+    def refuse(self, kind: str, answer: "Response") -> None:
+        """A write that was not acknowledged: what came back instead."""
+        outcome = str(answer.status or "no answer")
+        if answer.status in (301, 302, 303):
+            outcome += " to " + urlsplit(answer.location).path
+        with self.lock:
+            key = f"{kind}: {outcome}"
+            self.refused[key] = self.refused.get(key, 0) + 1
 
 
 class Browser:
@@ -247,6 +258,9 @@ class Member:
         self.voted: dict[int, int] = {}
 
     def step(self, shared_answers: list[int]) -> None:
+        if "sessionid" not in self.browser.cookies:  # a log-in failed (the node was down)
+            self.browser.log_in(self.me["email"], self.site.password)
+            return
         choices = [a for a in WEIGHTS if self.budget.get(a, 1) > 0]
         action = self.rng.choices(choices, [WEIGHTS[a] for a in choices])[0]
         if action in self.budget:
@@ -277,8 +291,10 @@ class Member:
             shared.append(int(found[1]))
             self.my_answers.append(int(found[1]))
             b.follow(answer, "read-member")
-        elif answer.status == 0 or answer.status >= 500:
-            record.ack("answers_unknown", marker=marker, text=text)
+        else:
+            record.refuse("answer", answer)
+            if answer.status == 0 or answer.status >= 500:
+                record.ack("answers_unknown", marker=marker, text=text)
 
     def do_vote(self, shared: list[int]) -> None:
         b = self.browser
@@ -292,9 +308,11 @@ class Member:
         answer = b.post(
             f"/answers/{answer_id}/vote/", "vote", {"value": value}, headers={"HX-Request": "true"}
         )
-        if answer.status == 200:
+        if answer.status == 200 and f"/answers/{answer_id}/vote/" in answer.text:
             self.voted[answer_id] = value
             b.record.ack("votes", user=self.me["id"], answer=answer_id, value=value)
+        else:
+            b.record.refuse("vote", answer)
 
     def do_message(self, _shared: list[int]) -> None:
         if not self.conversation:
@@ -312,6 +330,8 @@ class Member:
         )
         if answer.status == 200 and marker in answer.text:
             b.record.ack("messages", marker=marker)
+        else:
+            b.record.refuse("message", answer)
 
     def do_report(self, _shared: list[int]) -> None:
         b = self.browser
@@ -329,10 +349,14 @@ class Member:
             "side_effects_note": f"Cluster bench report {marker}.",
         }
         answer = b.post(path, "report", form)
-        if answer.status == 302:
+        if answer.status == 302 and answer.location.endswith(
+            f"/d/{self.site.disease}/treatments/mine/"
+        ):
             self.reported.add(treatment)
             b.record.ack("reports", marker=marker, user=self.me["id"], treatment=treatment)
             b.follow(answer, "read-member")
+        else:
+            b.record.refuse("report", answer)
 
     def do_connect(self, _shared: list[int]) -> None:
         b = self.browser
@@ -343,9 +367,11 @@ class Member:
         b.get(path, "read-member")
         marker = b.record.marker("c")
         answer = b.post(path, "connect", {"note": f"Cluster bench request {marker}."})
-        if answer.status == 302:
+        if answer.status == 302 and answer.location.endswith("/connections/"):
             b.record.ack("connections", marker=marker)
             b.follow(answer, "read-member")
+        else:
+            b.record.refuse("connect", answer)
 
     def do_map(self, _shared: list[int]) -> None:
         b = self.browser
@@ -353,9 +379,11 @@ class Member:
         b.get(path, "read-member")
         form = {"place": self.rng.choice(self.site.places), "precision": 2, "consent": "on"}
         answer = b.post(path, "map", form)
-        if answer.status == 302:
+        if answer.status == 302 and answer.location.endswith(f"/d/{self.site.disease}/map/"):
             b.record.ack("map_joins", user=self.me["id"])
             b.follow(answer, "read-member")
+        else:
+            b.record.refuse("map", answer)
 
     def do_relogin(self, _shared: list[int]) -> None:
         """Log out and in again (a new session; the password is checked)."""
@@ -382,7 +410,8 @@ def sign_up(browser: Browser, site: Site, tag: str, n: int, deadline: float) -> 
     b.get("/accounts/signup/", "read-visitor")
     form = {"email": email, "display_name": f"Cluster {tag} new {n}", "password": site.password}
     answer = b.post("/accounts/signup/", "signup", form)
-    if answer.status != 302:
+    if answer.status != 302 or not answer.location.endswith("/accounts/signup/done/"):
+        b.record.refuse("signup", answer)
         return
     b.follow(answer, "read-visitor")
     link = ""
@@ -399,12 +428,15 @@ def sign_up(browser: Browser, site: Site, tag: str, n: int, deadline: float) -> 
     b.get(link, "read-visitor")
     answer = b.post(link, "activate", {"password": site.password})
     if answer.status != 302 or "sessionid" not in b.cookies:
+        b.record.refuse("activate", answer)
         return
     b.record.ack("signups", email=email)
     b.record.ack("sessions", key=b.cookies["sessionid"])
     b.follow(answer, "read-member")
     b.get(f"/d/{site.disease}/", "read-member")
     answer = b.post(f"/d/{site.disease}/join/", "join", {"role": "patient"})
-    if answer.status == 302:
+    if answer.status == 302 and answer.location.endswith(f"/d/{site.disease}/"):
         b.record.ack("joins", email=email)
         b.follow(answer, "read-member")
+    else:
+        b.record.refuse("join", answer)
