@@ -96,11 +96,15 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> object:
     """A transactional test's flush empties the places (the atlas app is flushed with the
-    members whose map entries point at places): import them again once it is done — unless it
-    was the session's last test, whose teardown has destroyed the test database already."""
+    members whose map entries point at places): import them again once it is done — while a
+    test database is in place (a skipped test may never have made one) and unless it was the
+    session's last test, whose teardown has destroyed the test database already."""
+    from django.db import connection
+
     result = yield
     marker = item.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction") and nextitem is not None:
+    in_place = connection.settings_dict["NAME"] != CONFIGURED_DATABASE
+    if marker and marker.kwargs.get("transaction") and nextitem is not None and in_place:
         from raremap.atlas.models import Place
 
         with item.config.stash[blocking_manager_key].unblock():
