@@ -9,8 +9,9 @@ Everything runs on this machine and talks to 127.0.0.1 only. The cluster set-up:
 prepared once — migrate, the three imports, seed-demo — and reused), Redis (127.0.0.1:6379,
 db 4, emptied at start; a redis-server of our own on 18499 if none runs), two granian nodes
 (18401, 18402; one worker each: the machine has two cores), two task workers, and nginx on
-18400 balancing round robin over the nodes. Embedded: a copy of a prepared SQLite site in a
-temporary data directory, granian with two workers on 18410 (bin/serve's flags), one worker.
+18400 balancing round robin over the nodes, nodes and nginx configured as docs/deploy.md has
+them. Embedded: a copy of a prepared SQLite site in a temporary data directory, granian with
+two workers on 18410 (bin/serve's flags), one task worker.
 
 The workload: members (made for the run, logged in through the log-in form) answer, vote,
 report treatments, join the map, ask to connect, send messages and read pages; visitors read;
@@ -86,21 +87,25 @@ http {{
     fastcgi_temp_path {dir}/tmp/fastcgi;
     uwsgi_temp_path {dir}/tmp/uwsgi;
     scgi_temp_path {dir}/tmp/scgi;
+    # As docs/deploy.md has it, on plain HTTP and loopback addresses.
     upstream raremap {{
         zone raremap 64k;  # one round robin for both nginx workers
-        server 127.0.0.1:{node1} max_fails=1 fail_timeout=2s;
-        server 127.0.0.1:{node2} max_fails=1 fail_timeout=2s;
+        server 127.0.0.1:{node1} max_fails=3 fail_timeout=10s;
+        server 127.0.0.1:{node2} max_fails=3 fail_timeout=10s;
+        keepalive 32;
     }}
     server {{
         listen 127.0.0.1:{port};
-        client_max_body_size 1m;
+        client_max_body_size 2m;
         location / {{
             proxy_pass http://raremap;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
             proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_connect_timeout 1s;
-            proxy_read_timeout 30s;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_next_upstream error timeout http_502 http_503;
+            proxy_read_timeout 60s;
             add_header X-Upstream $upstream_addr always;
         }}
     }}
@@ -269,7 +274,7 @@ def granian(port: int, workers: int, respawn: bool) -> list[str]:
     args = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
     args += ["--port", str(port), "--workers", str(workers), "--blocking-threads", "1", "--no-ws"]
     if respawn:
-        args += ["--respawn-failed-workers", "--respawn-interval", "1"]
+        args += ["--respawn-failed-workers"]
     return [*args, "raremap.wsgi:application"]
 
 
@@ -368,8 +373,8 @@ class Run:
             self.processes.launch("granian", app, env, self.run_dir / "granian.log")
             self.processes.launch("worker1", self.worker, env, self.run_dir / "worker1.log")
         else:
-            for n, port in enumerate(NODES, 1):
-                app = granian(port, self.args.node_workers, respawn=False)
+            for n, port in enumerate(NODES, 1):  # docs/deploy.md's flags
+                app = granian(port, self.args.node_workers, respawn=True)
                 self.processes.launch(f"node{n}", app, env, self.run_dir / f"node{n}.log")
                 self.processes.launch(
                     f"worker{n}", self.worker, env, self.run_dir / f"worker{n}.log"
