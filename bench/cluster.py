@@ -368,6 +368,8 @@ class Run:
         members = child("cluster_data.py", env, "members", self.tag, str(self.member_count))
         setup["members_seconds"] = round(time.perf_counter() - started, 2)
         self.worker = worker_command(env)
+        if self.args.worker_nice:  # background work yields the CPU to the web requests
+            self.worker = ["nice", "-n", str(self.args.worker_nice), *self.worker]
         if self.embedded:
             app = granian(EMBEDDED_PORT, 2, self.args.respawn)
             self.processes.launch("granian", app, env, self.run_dir / "granian.log")
@@ -840,7 +842,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 f"({run.cpu['others_busiest']}): latency is not comparable with a quiet run."
             )
         result["notes"] = run.notes
-        keep_dir = False
+        # The logs stay when something needs explaining (a 5xx: its traceback is there).
+        writes = result["writes"]
+        keep_dir = bool(
+            result["http"]["failures_outside_kill_window"]
+            or any(v.get("lost") or v.get("duplicated") for v in writes.values())
+        )
     finally:
         run.stop.set()
         run.processes.stop_all()
@@ -1007,6 +1014,9 @@ def main() -> None:
     parser.add_argument("--down-seconds", type=float, default=4.0)
     parser.add_argument("--node-workers", type=int, default=1, help="granian workers per node")
     parser.add_argument("--respawn", action="store_true", help="embedded: granian respawns")
+    parser.add_argument(
+        "--worker-nice", type=int, default=0, help="run the task workers under nice -n N"
+    )
     parser.add_argument("--lag", type=int, default=65, help="wait before reading counts again")
     parser.add_argument("--drain", type=int, default=60, help="wait for the task queue, at most")
     parser.add_argument(
