@@ -20,9 +20,9 @@ again (`map_join`), and the same in a middle-sized country, while another proces
 answers on another disease every 20 ms: the report says whether any of those writes failed
 ("database is locked") and how long the slowest took while the map changed.
 
-Served by granian (2 workers, 1 blocking thread, as bin/serve) with PAGE_CACHE_SECONDS=0 (a
-page-cache miss on every request, docs/benchmarks.md "Uncached"), and nginx serving a byte copy
-of each response at /copy/…:
+Served by granian (2 workers, 1 blocking thread, as bin/serve) with PAGE_CACHE_SECONDS=0 (the
+page cache off: a page rendered for every request, docs/benchmarks.md "Uncached"), and nginx
+serving a byte copy of each response at /copy/…:
 (a) GET /api/v1/diseases/dermatofibrosarcoma-protuberans/map, the public aggregate, from the
     anonymous page cache of a second granian (the default PAGE_CACHE_SECONDS), as every public
     read — bar: at least 10 % of nginx serving the same JSON;

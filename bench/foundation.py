@@ -8,9 +8,9 @@ measures each scenario with wrk. Results are ratios to nginx in the same run (DE
 the table and the bars are in docs/benchmarks.md. Every process it starts is stopped on exit,
 Ctrl-C or error. Not a test: numbers depend on the machine.
 
-"Uncached" is a real page-cache miss: a second granian runs with PAGE_CACHE_SECONDS=0, so each
-request looks the page up, renders it and stores it again (already expired), which is what the
-first anonymous visitor after expiry pays. The member counts on the page keep their own
+"Uncached" is a page rendered for every request: a second granian runs with
+PAGE_CACHE_SECONDS=0, which turns the page cache off (the first anonymous visitor after expiry
+also pays one look-up and one store, once a minute). The member counts on the page keep their own
 one-minute cache in both cases, as in production. A request with a `messages` cookie skips the
 page cache entirely (no look-up, no store); it is shown as a second, slightly cheaper row.
 """

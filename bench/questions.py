@@ -9,11 +9,12 @@ Builds two throwaway sites: bench/out/q-small (migrate, import-catalog, seed-dem
 the demo community has 30+ answers on DFSP best-treatments) and bench/out/q-large (a copy of the
 small one plus --answers answers spread over --questions questions of other diseases, written
 with bulk inserts). A member of the DFSP community who voted on every answer of the page gets a
-session; wrk sends its cookie (and the CSRF cookie a browser has). "Uncached" is a page-cache
-miss (PAGE_CACHE_SECONDS=0), as in bench/foundation.py. The p99 bar (large / small database) is
-measured over 2 connections, where p99 is the request's own tail rather than time in a queue.
-Prints a table and the bars, writes bench/out/questions-<time>.json, and stops every process it
-started. Not a test: numbers depend on the machine.
+session; wrk sends its cookie (and the CSRF cookie a browser has). "Uncached" is a page
+rendered for every request (PAGE_CACHE_SECONDS=0: the page cache off), as in
+bench/foundation.py. The p99 bar (large / small database) is measured over 2 connections,
+where p99 is the request's own tail rather than time in a queue. Prints a table and the bars,
+writes bench/out/questions-<time>.json, and stops every process it started. Not a test: numbers
+depend on the machine.
 """
 
 import argparse

@@ -36,13 +36,13 @@ class ActivationTokenGenerator(PasswordResetTokenGenerator):
 
     key_salt = "raremap.accounts.activation"
 
-    def _make_hash_value(self, user: User, timestamp: int) -> str:  # type: ignore[override]
+    def _make_hash_value(self, user: User, timestamp: int) -> str:
         login = (
             "" if user.last_login is None else user.last_login.replace(microsecond=0, tzinfo=None)
         )
         return f"{user.pk}{user.password}{user.is_active}{login}{timestamp}{user.email}"
 
-    def check_token(self, user: User | None, token: str | None) -> bool:  # type: ignore[override]
+    def check_token(self, user: User | None, token: str | None) -> bool:
         # Django's check_token ties every generator to PASSWORD_RESET_TIMEOUT (one hour).
         if not (user and token) or token.count("-") != 1:
             return False

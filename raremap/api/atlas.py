@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.decorators import decorate_view
 from ninja.errors import Throttled
 
+from raremap.accounts.models import User
 from raremap.api.auth import token_auth
 from raremap.api.decorators import public_read
 from raremap.api.schemas import ErrorOut
@@ -104,7 +105,7 @@ def _disease_id(slug: str) -> int:
 
 def _member_disease(request: HttpRequest, slug: str) -> Disease:
     disease = _disease(slug)
-    if membership_get(request.auth, disease) is None:
+    if membership_get(request.auth, disease) is None:  # type: ignore[attr-defined]
         raise Http404  # not a member of this community: the map's places are not for you
     return disease
 
@@ -141,14 +142,15 @@ def map_places(request: HttpRequest, slug: str, country: str) -> list[MapPlaceOu
 )
 def people(request: HttpRequest, slug: str, params: Query[PeopleParams]) -> PeopleOut:
     disease = _member_disease(request, slug)
-    retry = throttle_hit(PEOPLE_PAGES, f"user:{request.auth.pk}")  # the pages' limit, shared
+    user: User = request.auth  # type: ignore[attr-defined]
+    retry = throttle_hit(PEOPLE_PAGES, f"user:{user.pk}")  # the pages' limit, shared
     if retry:
         raise Throttled(wait=retry)
     place = Place.objects.select_related("parent__parent").filter(pk=params.place).first()
     if place is None:
         raise Http404
     role = params.role if params.role in Role.values else None
-    page = selectors.people_page(disease, place, role=role, number=params.page, viewer=request.auth)
+    page = selectors.people_page(disease, place, role=role, number=params.page, viewer=user)
     return PeopleOut(
         count=page.paginator.count,
         page=page.number,

@@ -10,7 +10,7 @@ message.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
@@ -306,7 +306,8 @@ def report_create(request: HttpRequest, data: ReportIn) -> WithStatus[dict[str, 
     if data.answer_id is not None:
         answer = selectors.answer_get_published(data.answer_id)
     else:
-        question = Question.objects.filter(pk=data.question_id, status=Status.PUBLISHED).first()
+        question_id = cast(int, data.question_id)  # ReportIn holds exactly one of the two ids
+        question = Question.objects.filter(pk=question_id, status=Status.PUBLISHED).first()
         if question is None:
             raise Http404("No such question")
     # Imported when used: moderation's services were written alongside this module, and the

@@ -200,7 +200,7 @@ def ranking_list(request: HttpRequest, slug: str, params: Query[PageParams]) -> 
     )
     results = []
     for position, ranking in enumerate(page, start=params.offset + 1):
-        visible = not ranking.hidden  # type: ignore[attr-defined]
+        visible = not ranking.hidden
         results.append(
             {
                 "rank": position if visible else None,

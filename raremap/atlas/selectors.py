@@ -8,9 +8,11 @@ about a member is a function of their published place, display name and role.
 
 import gettext
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
+from typing import Any
 
 import pycountry
 from django.conf import settings
@@ -107,7 +109,7 @@ def place_search(query: str, *, limit: int = 10) -> list[Place]:
     if connection.vendor == "sqlite":
         # SQLite's LIKE ignores case, so it cannot use the index; a range can (bytewise order).
         prefix &= Q(search_key__gte=key, search_key__lt=key[:-1] + chr(ord(key[-1]) + 1))
-    found = list(
+    found: list[Place] = list(
         places.filter(prefix)
         .annotate(
             exact=Case(When(search_key=key, then=Value(0)), default=1, output_field=IntegerField())
@@ -122,9 +124,9 @@ def place_search(query: str, *, limit: int = 10) -> list[Place]:
         )
     known = {p.country_code for p in found if p.kind == Precision.COUNTRY}
     countries = {
-        code: rank
+        code: matched
         for folded, code in _country_keys(get_language() or "en")
-        if code not in known and (rank := _matches(key, folded)) is not None
+        if code not in known and (matched := _matches(key, folded)) is not None
     }
     if countries:
         found += list(places.filter(kind=Precision.COUNTRY, code__in=countries))
@@ -183,7 +185,7 @@ def snapshot_forget(disease_id: int) -> None:
 
 
 def _snapshot_cache(disease_id: int) -> dict:
-    row = (
+    row: Mapping[str, Any] | None = (
         MapSnapshot.objects.filter(disease_id=disease_id)
         .values("version", "computed_at", "data")
         .first()
@@ -207,7 +209,7 @@ def _snapshot_cache(disease_id: int) -> dict:
 def snapshot_get(disease_id: int) -> dict:
     """A map's published snapshot: its counts by role and by country (a few KB; the cells are
     apart, per country: `country_cells`)."""
-    snapshot = django_cache.get(_snapshot_key(disease_id))
+    snapshot: dict | None = django_cache.get(_snapshot_key(disease_id))
     if snapshot is None:
         snapshot = _snapshot_cache(disease_id)
     return snapshot
@@ -216,7 +218,7 @@ def snapshot_get(disease_id: int) -> dict:
 def country_cells(disease_id: int, country_code: str) -> list[tuple[int, int]]:
     """The published cells of one country of a map: (place id, members shown there)."""
     key = _cells_key(snapshot_get(disease_id), country_code)
-    cells = django_cache.get(key)
+    cells: list[tuple[int, int]] | None = django_cache.get(key)
     if cells is None:
         row = MapCountry.objects.filter(disease_id=disease_id, country__code=country_code)
         stored = row.values_list("cells", flat=True).first()

@@ -107,14 +107,14 @@ def map_join(
 
 def place_country(place: Place) -> Place:
     """The country a place is in (the place itself for a country)."""
-    while place.parent_id is not None:
+    while place.parent is not None:
         place = place.parent
     return place
 
 
 def _ancestors(place: Place) -> list[Place]:
     found = []
-    while place.parent_id is not None:
+    while place.parent is not None:
         place = place.parent
         found.append(place)
     return found
@@ -141,7 +141,7 @@ def map_withdraw(*, user: User, disease: Disease) -> bool:
 
 def _places_of(place_ids: set[int]) -> dict[int, generalise.Places]:
     """Each chosen place's (country, region, city) chain."""
-    chains = {}
+    chains: dict[int, generalise.Places] = {}
     rows = Place.objects.filter(pk__in=place_ids).values_list(
         "pk", "kind", "parent_id", "parent__kind", "parent__parent_id"
     )
@@ -151,7 +151,7 @@ def _places_of(place_ids: set[int]) -> dict[int, generalise.Places]:
         elif kind == Precision.REGION:
             chains[pk] = (parent_id, pk, None)
         elif parent_kind == Precision.REGION:
-            chains[pk] = (grandparent_id, parent_id, pk)
+            chains[pk] = (grandparent_id, parent_id, pk)  # type: ignore[assignment]  # has a country
         else:  # a city whose region is not known
             chains[pk] = (parent_id, None, pk)
     return chains
@@ -267,7 +267,8 @@ def _assemble(disease_id: int) -> dict:
     """A map's published aggregates from its countries' rows (without their cells). Role
     counts are suppressed on the map-wide sums, so no role count can be derived by
     subtraction from the total."""
-    total, demo, roles, countries = 0, False, Counter(), []
+    total, demo, countries = 0, False, []
+    roles: Counter[str] = Counter()
     rows = MapCountry.objects.filter(disease_id=disease_id).values_list(
         "country__code", "count", "roles", "demo"
     )

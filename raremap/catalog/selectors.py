@@ -3,6 +3,7 @@
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
@@ -37,13 +38,13 @@ GENERATION_KEY = "catalog:generation"
 def catalog_generation() -> int:
     """Bumped by every import: cached catalog reads from before it are no longer used, in
     every process at once (the cache is shared)."""
-    return cache.get_or_set(GENERATION_KEY, 1, None)
+    return cast(int, cache.get_or_set(GENERATION_KEY, 1, None))
 
 
 def disease_get(slug: str) -> Disease:
     """A disease with everything its page shows; cached, since only an import changes it."""
     key = f"catalog:{catalog_generation()}:disease:{slug}"
-    disease = cache.get(key)
+    disease: Disease | None = cache.get(key)
     if disease is None:
         disease = _disease_query(slug)
         cache.set(key, disease, CATALOG_CACHE_SECONDS)
@@ -101,7 +102,7 @@ def catalog_stats() -> dict[str, int]:
 
 def catalog_source_list() -> list[CatalogSource]:
     key = f"catalog:{catalog_generation()}:sources"
-    sources = cache.get(key)
+    sources: list[CatalogSource] | None = cache.get(key)
     if sources is None:
         sources = list(CatalogSource.objects.order_by("name"))
         cache.set(key, sources, CATALOG_CACHE_SECONDS)

@@ -122,7 +122,9 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
         DiseaseCode.objects.all().delete()
         DiseaseName.objects.all().delete()
         DiseasePhenotype.objects.all().delete()
-        codes, names, phenotypes = [], [], []
+        codes: list[DiseaseCode] = []
+        names: list[DiseaseName] = []
+        phenotypes: list[DiseasePhenotype] = []
         for record in records:
             disease_id = ids[record.primary_code]
             seen_codes: set[tuple[str, str]] = set()

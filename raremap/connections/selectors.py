@@ -214,7 +214,7 @@ def conversation_page(user: User, *, page: int | str | None = 1) -> Page:
                 and (participant.last_read_at is None or last > participant.last_read_at),
             )
         )
-    result.object_list = items
+    result.object_list = items  # type: ignore[assignment]  # the page shows items, not rows
     return result
 
 

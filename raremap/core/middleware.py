@@ -66,6 +66,7 @@ class AnonymousPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
             request.method not in ("GET", "HEAD")
+            or settings.PAGE_CACHE_SECONDS <= 0  # turned off
             or request.path_info.startswith(self.static_prefix)
             or not self._is_anonymous(request)
         ):

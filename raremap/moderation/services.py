@@ -10,6 +10,8 @@ services (`answer_set_status`, `question_set_status`), which keep answer counts 
 true; nothing here touches those counts.
 """
 
+from typing import cast
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -118,9 +120,9 @@ def report_submit(
     Reporting the same content again while the first report is open returns that report: one
     member's reports count once.
     """
-    target = _one_target(answer=answer, question=question, message=message, connection=connection)
-    model = type(target)
-    target = model.objects.filter(pk=target.pk).first()  # the current state, not a stale one
+    given = _one_target(answer=answer, question=question, message=message, connection=connection)
+    model = type(given)
+    target = model.objects.filter(pk=given.pk).first()  # the current state, not a stale one
     if target is None or not _is_visible(target, reporter):
         raise Http404("No such content")
     if reason not in ReportReason.values:
@@ -170,15 +172,16 @@ def _check_report(report: Report | None, target: Target) -> None:
 def _report_target(report: Report) -> Target:
     for field in TARGET_FIELDS.values():
         if getattr(report, f"{field}_id") is not None:
-            return getattr(report, field)
+            target: Target = getattr(report, field)
+            return target
     raise ValueError("A report without a target")
 
 
 def _set_status(
     *,
     moderator: User,
-    action: str,
-    target: Target,
+    action: Action,
+    target: Answer | Question,
     note: str,
     report: Report | None,
 ) -> ModerationAction:
@@ -195,7 +198,7 @@ def _set_status(
             raise ValidationError(_("This was removed. Removed content cannot be restored."))
         raise ValidationError(_("This cannot be done to content in its current state."))
     if isinstance(current, Answer):
-        changed: Target = answer_set_status(answer=current, status=RESULT[action])
+        changed: Answer | Question = answer_set_status(answer=current, status=RESULT[action])
     else:
         changed = question_set_status(question=current, status=RESULT[action])
     target.status = changed.status  # the caller's object tells the truth too
@@ -204,14 +207,16 @@ def _set_status(
     return entry
 
 
-def _target_of(answer: Answer | None, question: Question | None, report: Report | None) -> Target:
+def _target_of(
+    answer: Answer | None, question: Question | None, report: Report | None
+) -> Answer | Question:
     """The public content acted on: given directly, or the content of the given report."""
     if answer is None and question is None and report is not None:
         target = _report_target(report)
         if not isinstance(target, Answer | Question):
             raise ValueError("Private content is hidden with message_hide")
         return target
-    return _one_target(answer=answer, question=question)
+    return cast(Answer | Question, _one_target(answer=answer, question=question))
 
 
 @transaction.atomic

@@ -230,7 +230,7 @@ def question_set_status(*, question: Question, status: str) -> Question:
     question.status = status
     question.save(update_fields=["status"])
     _touch(question.pk, status=status)
-    if question.author_id and (was_pending or status == Status.PUBLISHED):
+    if (was_pending or status == Status.PUBLISHED) and question.author is not None:
         reputation_recompute(user=question.author)
     return question
 

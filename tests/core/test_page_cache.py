@@ -108,3 +108,16 @@ def test_the_file_cache_culled_on_every_write_stays_under_its_size(tmp_path, mon
 
 def test_the_file_cache_does_not_list_its_folder_on_each_write(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     assert _entries_after_40_writes(tmp_path, monkeypatch, cull_every=10**9) == 40
+
+
+@pytest.mark.django_db
+def test_page_cache_seconds_zero_turns_the_page_cache_off(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from raremap.core import middleware
+
+    settings.PAGE_CACHE_SECONDS = 0
+
+    assert client.get(DFSP_URL).status_code == 200
+    assert cache.get(middleware._page_key(RequestFactory().get(DFSP_URL))) is None
