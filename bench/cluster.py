@@ -993,7 +993,7 @@ def report(run: dict[str, Any]) -> str:
             )
         lines.append(f"Bar: {kind} p99 < {WRITE_BAR_MS:.0f} ms: {value} ms{extra} -> {verdict}")
     lines += [f"Note: {note}" for note in run["notes"]]
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _window(window: Any) -> str:
