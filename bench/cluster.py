@@ -413,6 +413,8 @@ class Run:
             return
         killed_at = time.monotonic()
         self.killed_wall = datetime.now(UTC)
+        # Open until the node answers again (or the run ends first).
+        self.kill_window = (killed_at - self.t0, float("inf"))
         if self.embedded:
             main = self.processes.process("granian")
             worker = children(main.pid)[0]
@@ -444,12 +446,9 @@ class Run:
         port = EMBEDDED_PORT if self.embedded else NODES[0]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not self.stop.is_set():
-            try:
-                probe = Browser(port, "127.0.0.1", Record("probe"), ["probe"])
-                if probe.get("/healthz", "probe").status == 200:
-                    break
-            except OSError:
-                pass
+            probe = Browser(port, "127.0.0.1", Record("probe"), ["probe"])
+            if probe.get("/healthz", "probe").status == 200:
+                break
             time.sleep(0.1)
         self.event("the node answers again")
         # One second more: requests already on their way when it came back.
@@ -460,7 +459,7 @@ class Run:
         pause = self.args.think_ms / 1000 * self.rng.uniform(0.5, 1.5)
         return not self.stop.wait(pause)
 
-    def member_loop(self, people: list[Member], shared: list[int], seed: int) -> None:
+    def member_loop(self, people: list[Member], shared: list[int]) -> None:
         turn = 0
         while self.think():
             people[turn % len(people)].step(shared)
@@ -529,7 +528,7 @@ class Run:
         for n in range(self.args.clients):
             group = members[n * per : (n + 1) * per]
             threads.append(
-                threading.Thread(target=self.member_loop, args=(group, shared, n), daemon=True)
+                threading.Thread(target=self.member_loop, args=(group, shared), daemon=True)
             )
         for n in range(self.args.visitors):
             threads.append(
