@@ -57,11 +57,10 @@ def main() -> None:
 
     from django.core.cache.backends.db import DatabaseCache
     from django.core.cache.backends.locmem import LocMemCache
-    from django.core.cache.backends.redis import RedisCache
     from django.core.management import call_command
     from django.db import connection
 
-    from raremap.core.cache import FileCache
+    from raremap.core.cache import FileCache, RedisCache
     from raremap.core.shell import KeptPage
 
     call_command("migrate", verbosity=0)

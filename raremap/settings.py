@@ -181,7 +181,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "raremap.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "raremap",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},

@@ -213,7 +213,7 @@ def redis_reachable() -> bool:
 def redis_store(settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
     """Throttles count in a real Redis, as on a site with REDIS_URL (skipped where no Redis
     runs; .ci/run starts one). Keys are the test process's own."""
-    from django.core.cache.backends.redis import RedisCache
+    from raremap.core.cache import RedisCache
 
     if not redis_reachable():
         pytest.skip("no Redis on 127.0.0.1:6379")
