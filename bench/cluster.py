@@ -270,12 +270,11 @@ def worker_command(env: dict[str, str]) -> list[str]:
     return [str(BIN / "raremap"), "db_worker", "--interval", "1"]
 
 
-def granian(port: int, workers: int, respawn: bool) -> list[str]:
+def granian(port: int, workers: int) -> list[str]:
+    """granian as bin/serve and docs/deploy.md start it (a dead worker is started again)."""
     args = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
     args += ["--port", str(port), "--workers", str(workers), "--blocking-threads", "1", "--no-ws"]
-    if respawn:
-        args += ["--respawn-failed-workers"]
-    return [*args, "raremap.wsgi:application"]
+    return [*args, "--respawn-failed-workers", "raremap.wsgi:application"]
 
 
 def cpu_ticks(roles: dict[int, str]) -> dict[tuple[int, str, str], int]:
@@ -371,12 +370,12 @@ class Run:
         if self.args.worker_nice:  # background work yields the CPU to the web requests
             self.worker = ["nice", "-n", str(self.args.worker_nice), *self.worker]
         if self.embedded:
-            app = granian(EMBEDDED_PORT, 2, self.args.respawn)
+            app = granian(EMBEDDED_PORT, 2)
             self.processes.launch("granian", app, env, self.run_dir / "granian.log")
             self.processes.launch("worker1", self.worker, env, self.run_dir / "worker1.log")
         else:
             for n, port in enumerate(NODES, 1):  # docs/deploy.md's flags
-                app = granian(port, self.args.node_workers, respawn=True)
+                app = granian(port, self.args.node_workers)
                 self.processes.launch(f"node{n}", app, env, self.run_dir / f"node{n}.log")
                 self.processes.launch(
                     f"worker{n}", self.worker, env, self.run_dir / f"worker{n}.log"
@@ -432,8 +431,8 @@ class Run:
             if main.poll() is not None:
                 self.event(f"granian had exited ({main.returncode}): starting it again")
                 self.notes.append(
-                    "granian (bin/serve's flags, no --respawn-failed-workers) shut down when "
-                    "one worker was killed: the site was down until it was started again."
+                    "granian shut down when one worker was killed (bin/serve respawns "
+                    "workers: it should not): the site was down until it was started again."
                 )
                 self.processes.relaunch("granian")
             else:
@@ -1012,7 +1011,6 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.4, help="share of the run")
     parser.add_argument("--down-seconds", type=float, default=4.0)
     parser.add_argument("--node-workers", type=int, default=1, help="granian workers per node")
-    parser.add_argument("--respawn", action="store_true", help="embedded: granian respawns")
     parser.add_argument(
         "--worker-nice", type=int, default=0, help="run the task workers under nice -n N"
     )
