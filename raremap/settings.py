@@ -320,7 +320,10 @@ TASK_STUCK_SECONDS = env_int("TASK_STUCK_SECONDS", 600)
 if TASK_STUCK_SECONDS < 1:
     raise ImproperlyConfigured("TASK_STUCK_SECONDS must be at least 1")
 
-# Questions and answers.
+# Questions and answers. The "what members say" digest of a question is recomputed this long
+# after an answer changes, once for every answer written meanwhile (with the database task
+# backend; at once with the immediate one).
+DIGEST_DELAY_SECONDS = env_int("DIGEST_DELAY_SECONDS", 30)
 ANSWER_MAX_LENGTH = 10_000
 # Members below this reputation with fewer published answers than NEW_MEMBER_ANSWERS are
 # "new": at most NEW_MEMBER_LINKS links per text (spam sandbox).

@@ -125,6 +125,9 @@ def digest_refresh(*, question: Question) -> list[DigestItem]:
     `digest_answer_count` (answers considered) are set; without published answers the digest
     is emptied. Slow (embeddings): call it from the background task only.
     """
+    # The digest is as new as the answers read now: an answer committed while the embedding
+    # runs asked for a refresh after this time, so its own refresh runs.
+    now = timezone.now()
     answers = list(
         Answer.objects.filter(question=question, status=Status.PUBLISHED)
         .order_by("-score", "-created_at", "-id")
@@ -135,7 +138,6 @@ def digest_refresh(*, question: Question) -> list[DigestItem]:
         # Embedding happens before the transaction: it takes seconds and needs no lock.
         vectors = _embed([plain_text(answer.body, limit=TEXT_LIMIT) for answer in answers])
         picks = representatives(vectors, [answer.score for answer in answers])
-    now = timezone.now()
     with transaction.atomic():
         # Locking the question serialises two refreshes of one question (uniq_digest_rank).
         if Question.objects.select_for_update().filter(pk=question.pk).first() is None:

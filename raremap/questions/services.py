@@ -5,6 +5,8 @@ Counts (answers per question, an answer's score, a member's reputation) are kept
 same transaction as the change they follow, so pages read them instead of counting.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -17,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django_tasks.base import Task
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
@@ -141,10 +144,20 @@ def _answer_changed(answer: Answer) -> None:
     from raremap.questions.tasks import digest_refresh
     from raremap.treatments.tasks import mentions_refresh_task
 
-    requested = timezone.now().isoformat()
     question_id, answer_id = answer.question_id, answer.pk
-    transaction.on_commit(lambda: digest_refresh.enqueue(question_id, requested))
+    transaction.on_commit(lambda: _digest_enqueue(digest_refresh, question_id))
     transaction.on_commit(lambda: mentions_refresh_task.enqueue(answer_id))
+
+
+def _digest_enqueue(task: Task, question_id: int) -> None:
+    """Ask for the digest once this change has committed (a refresh that starts later reads
+    it), DIGEST_DELAY_SECONDS from now where the backend can wait: the answers written
+    meanwhile are then read by one refresh and their own requests find a digest newer than
+    them (an embedding of every answer after each answer took most of a worker's time)."""
+    requested = timezone.now()
+    if settings.DIGEST_DELAY_SECONDS and task.get_backend().supports_defer:
+        task = task.using(run_after=requested + timedelta(seconds=settings.DIGEST_DELAY_SECONDS))
+    task.enqueue(question_id, requested.isoformat())
 
 
 @transaction.atomic

@@ -226,3 +226,44 @@ def test_only_the_highest_scored_answers_are_considered(
     question.refresh_from_db()
     assert [(item.answer_id, item.similar) for item in items] == [(older.pk, 1)]
     assert question.digest_answer_count == 1
+
+
+def test_the_digest_is_as_new_as_the_answers_it_read(
+    question: Question, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An answer committed while the (slow) embedding runs asked for a refresh after the digest's
+    # time, so its own refresh is not skipped.
+    answer(question, "Mohs surgery cured mine.")
+    embedding_started = []
+    real_embed = digest._embed
+
+    def embed(texts: list[str]) -> np.ndarray:
+        embedding_started.append(timezone.now())
+        return real_embed(texts)
+
+    monkeypatch.setattr(digest, "_embed", embed)
+
+    digest_refresh(question=question)
+
+    question.refresh_from_db()
+    assert question.digest_updated_at <= embedding_started[0]
+
+
+def test_an_answer_asks_for_the_digest_later_where_the_task_backend_can_wait(
+    question: Question, settings, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.DIGEST_DELAY_SECONDS = 30
+    before = timezone.now()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(question, "Radiotherapy after surgery, one margin was close.")
+
+    delays = {
+        row.task_path.rsplit(".", 1)[1]: (row.run_after - before).total_seconds()
+        for row in DBTaskResult.objects.all()
+    }
+    assert 30 <= delays["digest_refresh"] < 40
+    assert delays["mentions_refresh_task"] > 1_000_000  # no run_after: "at once" (date max)
