@@ -270,10 +270,11 @@ def worker_command(env: dict[str, str]) -> list[str]:
     return [str(BIN / "raremap"), "db_worker", "--interval", "1"]
 
 
-def granian(port: int, workers: int) -> list[str]:
+def granian(port: int, workers: int, threads: int = 1) -> list[str]:
     """granian as bin/serve and docs/deploy.md start it (a dead worker is started again)."""
     args = [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1"]
-    args += ["--port", str(port), "--workers", str(workers), "--blocking-threads", "1", "--no-ws"]
+    args += ["--port", str(port), "--workers", str(workers), "--blocking-threads", str(threads)]
+    args += ["--no-ws"]
     return [*args, "--respawn-failed-workers", "raremap.wsgi:application"]
 
 
@@ -370,12 +371,12 @@ class Run:
         if self.args.worker_nice:  # background work yields the CPU to the web requests
             self.worker = ["nice", "-n", str(self.args.worker_nice), *self.worker]
         if self.embedded:
-            app = granian(EMBEDDED_PORT, 2)
+            app = granian(EMBEDDED_PORT, 2, self.args.threads or 1)
             self.processes.launch("granian", app, env, self.run_dir / "granian.log")
             self.processes.launch("worker1", self.worker, env, self.run_dir / "worker1.log")
         else:
             for n, port in enumerate(NODES, 1):  # docs/deploy.md's flags
-                app = granian(port, self.args.node_workers)
+                app = granian(port, self.args.node_workers, self.args.threads or 2)
                 self.processes.launch(f"node{n}", app, env, self.run_dir / f"node{n}.log")
                 self.processes.launch(
                     f"worker{n}", self.worker, env, self.run_dir / f"worker{n}.log"
@@ -882,9 +883,17 @@ def _yes(value: bool) -> str:
 def report(run: dict[str, Any]) -> str:
     p = run["params"]
     if run["setup_kind"] == "cluster":
-        title = "PostgreSQL + Redis, 2 granian nodes behind nginx (round robin), 2 task workers"
+        threads = p.get("threads") or 2
+        title = (
+            f"PostgreSQL + Redis, 2 granian nodes ({threads} thread(s) a worker) behind nginx "
+            "(round robin), 2 task workers"
+        )
     else:
-        title = "embedded: SQLite, no Redis, 1 granian with 2 workers, 1 task worker"
+        threads = p.get("threads") or 1
+        title = (
+            f"embedded: SQLite, no Redis, 1 granian with 2 workers ({threads} thread(s) each), "
+            "1 task worker"
+        )
     lines = [
         f"RareMap cluster benchmark, {run['started']}, commit {run['commit']}",
         f"Set-up: {title}; workers run `{run['setup']['worker']}`; prepared (no-op steps on "
@@ -1011,6 +1020,13 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.4, help="share of the run")
     parser.add_argument("--down-seconds", type=float, default=4.0)
     parser.add_argument("--node-workers", type=int, default=1, help="granian workers per node")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="granian threads per worker (default: 2 on nodes, as docs/deploy.md; 1 embedded, "
+        "as bin/serve): a password hash releases Python's lock, so with 2 a request need not "
+        "wait behind one",
+    )
     parser.add_argument(
         "--worker-nice", type=int, default=0, help="run the task workers under nice -n N"
     )
