@@ -66,8 +66,12 @@ def _when(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+def _cache_key(limit: Limit, who: str, window: int) -> str:
+    return f"throttle:{limit.scope}:{window}:{who}"
+
+
 def _count_in_cache(limit: Limit, who: str, window: int) -> int:
-    key = f"throttle:{limit.scope}:{window}:{who}"
+    key = _cache_key(limit, who, window)
     cache.add(key, 0, limit.seconds + 1)
     return cache.incr(key)  # atomic in Redis: every node adds to the same number
 
@@ -113,7 +117,7 @@ def throttle_reset(limit: Limit, key: str) -> None:
     who = _digest(key)
     try:
         if settings.REDIS_URL:
-            cache.delete(f"throttle:{limit.scope}:{window}:{who}")
+            cache.delete(_cache_key(limit, who, window))
         else:
             LimitCount.objects.filter(scope=limit.scope, who=who, period=window).delete()
     except Exception:  # the store is down: the count ends with its window
