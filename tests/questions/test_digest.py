@@ -7,7 +7,7 @@ from django.utils import timezone
 from raremap.catalog.models import Disease
 from raremap.questions import digest, services
 from raremap.questions.digest import digest_refresh, representatives
-from raremap.questions.models import Answer, DigestItem, Question, Status
+from raremap.questions.models import Answer, AnswerEmbedding, DigestItem, Question, Status
 from tests.factories import MembershipFactory, UserFactory
 
 # Answers to "best treatments" on three topics, in English and Spanish.
@@ -174,6 +174,38 @@ def test_refresh_stores_one_answer_per_topic_with_its_group_size(
     ]
     assert question.digest_answer_count == 7
     assert before <= question.digest_updated_at <= timezone.now()
+
+
+def test_each_answer_is_embedded_once_and_again_after_an_edit(
+    question: Question, topic_of: dict[int, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embedded: list[list[str]] = []
+    real_embed = digest._embed
+
+    def embed(texts: list[str]) -> np.ndarray:
+        embedded.append(list(texts))
+        return real_embed(texts)
+
+    monkeypatch.setattr(digest, "_embed", embed)
+    digest_refresh(question=question)
+    edited = Answer.objects.get(pk=min(topic_of))
+    services.answer_update(answer=edited, body="Radiotherapy after the operation, no recurrence.")
+    answer(question, "Imatinib para siempre, sin efectos secundarios.")
+
+    items = digest_refresh(question=question)
+
+    assert [len(texts) for texts in embedded] == [7, 2]
+    assert sorted(embedded[1]) == [
+        "Imatinib para siempre, sin efectos secundarios.",
+        "Radiotherapy after the operation, no recurrence.",
+    ]
+    # Vectors read back choose exactly what vectors computed afresh choose.
+    AnswerEmbedding.objects.all().delete()
+    afresh = digest_refresh(question=question)
+    assert len(embedded[2]) == 8
+    assert [(i.rank, i.answer_id, i.similar) for i in items] == [
+        (i.rank, i.answer_id, i.similar) for i in afresh
+    ]
 
 
 def test_a_hidden_answer_leaves_the_digest_on_refresh(
