@@ -1,13 +1,15 @@
 """Community reads: memberships and member counts."""
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.utils.translation import get_language, override
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership, Role, RoleCount
+from raremap.communities.models import CLAIMED_ROLES, Membership, Role, RoleCount, RoleVerification
 
 # Every member's disease, question, treatments and map page reads the membership: written out
 # in SQL, as the ORM takes ten times longer to build the query than to run it
@@ -63,4 +65,55 @@ def membership_role_counts(disease: Disease) -> dict:
 def membership_list_for_user(user: User) -> list[Membership]:
     return list(
         Membership.objects.filter(user=user).select_related("disease").order_by("disease__name")
+    )
+
+
+def role_standing(role: str, verified: bool) -> str:
+    """How a role is shown: "verified" or "self-declared" for a claimed role, "" for others."""
+    if role not in CLAIMED_ROLES:
+        return ""
+    return "verified" if verified else "self-declared"
+
+
+def verified_roles(user_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(member, role) pairs a moderator has verified and not revoked, among these members."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    return set(
+        RoleVerification.objects.filter(user__in=ids, revoked_at=None).values_list("user", "role")
+    )
+
+
+def is_verified(user: User, role: str) -> bool:
+    return bool(
+        user.is_authenticated
+        and RoleVerification.objects.filter(user=user, role=role, revoked_at=None).exists()
+    )
+
+
+def role_claims(*, limit: int = 200) -> list[Membership]:
+    """Memberships in a claimed role whose role no moderator has verified, newest first: what
+    the moderators' verification page lists (one row per member and role)."""
+    verified = RoleVerification.objects.filter(
+        user=OuterRef("user"), role=OuterRef("role"), revoked_at=None
+    )
+    rows = (
+        Membership.objects.filter(role__in=CLAIMED_ROLES, user__is_active=True, user__is_demo=False)
+        .exclude(Exists(verified))
+        .select_related("user", "disease")
+        .order_by("-joined_at")[: limit * 4]
+    )
+    claims: dict[tuple[int, str], Membership] = {}
+    for membership in rows:
+        claims.setdefault((membership.user_id, membership.role), membership)
+    return list(claims.values())[:limit]
+
+
+def role_verifications(*, limit: int = 200) -> list[RoleVerification]:
+    """Verifications in force, newest first (moderators revoke them from this list)."""
+    return list(
+        RoleVerification.objects.filter(revoked_at=None)
+        .select_related("user", "verified_by")
+        .order_by("-verified_at")[:limit]
     )

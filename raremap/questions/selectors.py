@@ -9,13 +9,14 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Expression, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Expression, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import get_language, override
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership, Role
+from raremap.communities.models import Membership, Role, RoleVerification
+from raremap.communities.selectors import role_standing
 from raremap.questions.models import (
     Answer,
     DigestItem,
@@ -138,7 +139,7 @@ class AnswerPage:
 
 def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> AnswerPage:
     """One page of a question's published answers, with each author's role in the community
-    (`author_role`, `author_role_label`).
+    (`author_role`, `author_role_label`, and `author_role_standing`: verified or self-declared).
 
     One query whatever the number of answers; the total comes from the kept count, not a
     COUNT(*).
@@ -172,12 +173,21 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
             "author__profile_public",
             "author__is_active",
         )
-        .annotate(author_role=Subquery(role.values("role")[:1]))
+        .annotate(
+            author_role=Subquery(role.values("role")[:1]),
+            author_verified=Exists(
+                RoleVerification.objects.filter(
+                    user=OuterRef("author_id"), role=OuterRef("author_role"), revoked_at=None
+                )
+            ),
+        )
         .order_by(*order)[start : start + ANSWERS_PER_PAGE]
     )
     for answer in page.answers:
-        answer.author_role_label = (  # type: ignore[attr-defined]
-            Role(answer.author_role).label if answer.author_role else ""  # type: ignore[attr-defined]
+        role = answer.author_role  # type: ignore[attr-defined]
+        answer.author_role_label = Role(role).label if role else ""  # type: ignore[attr-defined]
+        answer.author_role_standing = (  # type: ignore[attr-defined]
+            role_standing(role, answer.author_verified) if role else ""  # type: ignore[attr-defined]
         )
     return page
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Max, Sum, When
@@ -35,6 +35,7 @@ from raremap.questions.models import (
     Status,
     Vote,
 )
+from raremap.questions.permissions import can_review_overview, review_capacity
 from raremap.questions.selectors import notification_visible_q, question_rows_cache_key
 from raremap.questions.standard import BY_SLUG
 
@@ -382,9 +383,13 @@ def overview_revert(*, question: Question, editor: User, number: int) -> Overvie
 
 
 def overview_review(*, revision: OverviewRevision, reviewer: User) -> OverviewRevision:
-    """A healthcare professional marks the current version as reviewed."""
+    """A verified healthcare professional or a moderator marks a version as reviewed, never
+    one they wrote (raremap.questions.permissions.can_review_overview)."""
+    if not can_review_overview(reviewer, revision):
+        raise PermissionDenied
     revision.reviewed_by, revision.reviewed_at = reviewer, timezone.now()
-    revision.save(update_fields=["reviewed_by", "reviewed_at"])
+    revision.reviewed_as = review_capacity(reviewer)
+    revision.save(update_fields=["reviewed_by", "reviewed_at", "reviewed_as"])
     _touch(revision.question_id)
     return revision
 

@@ -276,7 +276,9 @@ def overview_history(request: HttpRequest, slug: str, qslug: str) -> HttpRespons
         "revisions": selectors.overview_history(question),
         "can_edit": request.user.is_authenticated
         and permissions.can_edit_overview(request.user, membership),
-        "can_review": permissions.can_review_overview(request.user, membership),
+        "can_review": permissions.can_review_overview(
+            request.user, selectors.overview_current(question)
+        ),
     }
     return render(request, "questions/overview_history.html", context)
 
@@ -301,10 +303,10 @@ def overview_revert(request: HttpRequest, slug: str, qslug: str, number: int) ->
 def overview_review(request: HttpRequest, slug: str, qslug: str) -> HttpResponse:
     disease = disease_part(slug).disease
     question = selectors.question_get(disease, qslug)
-    membership = membership_get(request.user, disease)
     current = selectors.overview_current(question)
-    if current is None or not permissions.can_review_overview(request.user, membership):
+    if not permissions.can_review_overview(request.user, current):
         raise Http404("No such page")
+    assert current is not None  # can_review_overview says so
     services.overview_review(revision=current, reviewer=request.user)
     messages.success(request, _("Thank you: the overview is marked as reviewed."))
     return redirect(_question_url(question))

@@ -16,7 +16,7 @@ from raremap.questions.models import (
     Status,
     Vote,
 )
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -234,9 +234,10 @@ def test_overview_versions_number_up_and_revert_adds_a_version(
         "Orphanet</a></li>\n</ol>"
     )
     assert three.reviewed_at is None
-    services.overview_review(revision=three, reviewer=member)
+    reviewer = verified(UserFactory())
+    services.overview_review(revision=three, reviewer=reviewer)
     three.refresh_from_db()
-    assert three.reviewed_by == member
+    assert (three.reviewed_by, three.reviewed_as) == (reviewer, "professional")
 
 
 def test_notification_emails_are_off_by_default(

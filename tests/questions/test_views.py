@@ -12,7 +12,7 @@ from raremap.questions.forms import answer_list_params
 from raremap.questions.models import Answer, Notification, OverviewRevision, Question, Status
 from raremap.questions.standard import STANDARD_QUESTIONS
 from tests.accounts.helpers import text_of
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -298,10 +298,45 @@ def test_professionals_write_the_overview_and_others_get_404(
     assert response.status_code == 302
     page = text_of(member_client.get(BEST))
     assert "Surgery is the usual first treatment." in page
-    assert "Not yet reviewed by a healthcare professional." in page
-    member_client.post(f"{BEST}overview/review/")
-    assert "Reviewed by a healthcare professional (Quiet Heron)" in text_of(member_client.get(BEST))
-    assert other_client.post(f"{BEST}overview/review/").status_code == 404
+    assert "Not yet reviewed by a verified healthcare professional." in page
+
+
+def test_only_a_second_verified_professional_or_a_moderator_reviews(
+    member_client: Client,
+    other_client: Client,
+    moderator_client: Client,
+    member: User,
+    other_member: User,
+    dfsp: Disease,
+) -> None:
+    # Anyone can say they are a healthcare professional and write the overview...
+    MembershipFactory(user=member, disease=dfsp, role=Role.PROFESSIONAL)
+    MembershipFactory(user=other_member, disease=dfsp, role=Role.PROFESSIONAL)
+    member_client.post(f"{BEST}overview/edit/", {"body": "Surgery first.", "summary": "First"})
+    history = f"{BEST}overview/history/"
+    review = f"{BEST}overview/review/"
+
+    # ...but neither a self-declared professional nor the verified author reviews it.
+    assert other_client.post(review).status_code == 404
+    verified(member)
+    assert "Mark the current version as reviewed" not in text_of(member_client.get(history))
+    assert member_client.post(review).status_code == 404
+    assert "Not yet reviewed by a verified healthcare professional." in text_of(
+        member_client.get(BEST)
+    )
+
+    verified(other_member)
+    assert "Mark the current version as reviewed" in text_of(other_client.get(history))
+    assert other_client.post(review).status_code == 302
+    assert "Reviewed by a verified healthcare professional (Brisk Otter)" in text_of(
+        member_client.get(BEST)
+    )
+    assert other_client.post(review).status_code == 404  # reviewed already
+
+    # A moderator who is no professional reviews too, and the page says so.
+    member_client.post(f"{BEST}overview/edit/", {"body": "Surgery, then checks.", "summary": "2"})
+    assert moderator_client.post(review).status_code == 302
+    assert "Reviewed by a moderator (" in text_of(member_client.get(BEST))
 
 
 def test_overview_history_and_revert(member_client: Client, member: User, best: Question) -> None:
