@@ -263,6 +263,16 @@ def message_page(
     return MessagePage(messages=rows, older=older)
 
 
+def message_list_after(
+    conversation: Conversation, *, after: int, limit: int = MESSAGES_PER_PAGE
+) -> list[Message]:
+    """The messages written after message id `after`, oldest first, at most `limit` (what a
+    conversation page polls for; the `message_by_conversation` index serves it)."""
+    return list(
+        Message.objects.filter(conversation=conversation, id__gt=after).order_by("id")[:limit]
+    )
+
+
 def message_get(user: User, conversation_public_id: str, message_id: int) -> Message:
     """A visible message the other member wrote in a conversation `user` takes part in (to
     report it); Http404 otherwise."""
