@@ -122,7 +122,8 @@ class ProfileConnect:
 
     status: "connected", "asked" (the viewer asked), "asked_you" (the owner asked),
     "can_ask", "new_member" (the viewer is still sandboxed), "blocked" (the viewer blocked
-    the owner) or "unavailable" (no shared community, or a demo member).
+    the owner), "demo" (the owner is a fictional demo member, who cannot answer) or
+    "unavailable" (no shared community).
     """
 
     status: str
@@ -164,7 +165,9 @@ def profile_connect(viewer: User, owner: User) -> ProfileConnect | None:
             return ProfileConnect("connected", connection)
         asked = "asked" if connection.requester_id == viewer.pk else "asked_you"
         return ProfileConnect(asked, connection)
-    if owner.is_demo or not shares_community(viewer, owner):
+    if owner.is_demo:
+        return ProfileConnect("demo")
+    if not shares_community(viewer, owner):
         return ProfileConnect("unavailable")
     if not can_send_requests(viewer):
         return ProfileConnect("new_member")

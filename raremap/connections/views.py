@@ -83,7 +83,7 @@ def connection_request(request: HttpRequest, public_id: str) -> HttpResponse:
     connect = selectors.profile_connect(request.user, owner)  # Http404 if blocked by them
     if connect is None:  # one's own id
         raise Http404("No such member")
-    if connect.status == "unavailable" and not can_view_profile(request.user, owner):
+    if connect.status in ("unavailable", "demo") and not can_view_profile(request.user, owner):
         raise Http404("No such member")  # the page must not name a member hidden elsewhere
     form = RequestForm(request.POST if request.method == "POST" else None)
     if form.is_valid():

@@ -76,6 +76,35 @@ def test_no_connect_button_without_a_shared_community(member: User, member_clien
     assert "Ask Far Away" not in page
 
 
+@pytest.mark.parametrize("has_taken_part", [True, False])
+def test_a_demo_member_s_profile_says_why_there_is_no_connect_button(
+    dfsp: Disease, member: User, member_client: Client, has_taken_part: bool
+) -> None:
+    """Demo members are fictional (no one can log in as one), so no one can connect with
+    them; their profile said "You can connect with members who share a community with you"
+    and showed no button, though both were in the DFSP community."""
+    if has_taken_part:
+        taken_part(member)
+    MembershipFactory(user=member, disease=dfsp)
+    demo = UserFactory(display_name="Demo Lark", profile_public=True, is_demo=True)
+    MembershipFactory(user=demo, disease=dfsp)
+
+    response = member_client.get(profile(demo))
+
+    page = text_of(response)
+    assert (
+        "Demo Lark is a demo member: a fictional member created to show how RareMap works, who "
+        "cannot answer. You can connect with real members who share a community with you."
+    ) in page
+    assert "You can connect with members who share a community with you." not in page
+    assert f"/connections/member/{demo.public_id}/" not in response.content.decode()  # no forms
+    ask = member_client.get(f"/connections/member/{demo.public_id}/ask/")
+    assert "Demo Lark is a demo member" in text_of(ask)
+    assert not Connection.objects.exists()
+    spanish = text_of(member_client.get("/es" + profile(demo)))
+    assert "Demo Lark es un miembro de demostración" in spanish
+
+
 def test_the_ask_page_does_not_name_a_hidden_member(member: User, member_client: Client) -> None:
     taken_part(member)
     hidden = UserFactory(display_name="Hidden Heron")  # private profile, no shared community

@@ -353,6 +353,59 @@ def test_question_page_queries_do_not_grow_with_answers(
     assert response.content.decode().count('aria-pressed="true"') == count
 
 
+def _profile_link(user: User) -> str:
+    return f'<a class="author" href="/accounts/u/{user.public_id}/">{user.display_name}</a>'
+
+
+def test_answer_authors_link_to_profiles_the_viewer_may_open(
+    client: Client, best: Question, member_client: Client, member: User
+) -> None:
+    from raremap.connections.services import block_create
+
+    MembershipFactory(user=member, disease=best.disease)
+    open_, private, blocker = (
+        UserFactory(display_name="Open Finch", profile_public=True),
+        UserFactory(display_name="Private Wren"),  # profiles are private by default
+        UserFactory(display_name="Blocking Jay", profile_public=True),
+    )
+    for author in (open_, private, blocker):
+        MembershipFactory(user=author, disease=best.disease)
+    for author in (open_, private, blocker, member):
+        services.answer_create(user=author, question=best, body=f"I am {author.display_name}.")
+    block_create(blocker=blocker, blocked=member)
+
+    seen = member_client.get(BEST).content.decode()
+    anonymous = client.get(BEST).content.decode()
+
+    assert _profile_link(open_) in seen
+    assert _profile_link(member) in seen  # one's own profile, private or not
+    assert '<span class="author">Private Wren</span>' in seen
+    assert '<span class="author">Blocking Jay</span>' in seen  # a block is never revealed
+    assert f"/accounts/u/{private.public_id}/" not in seen
+    assert f"/accounts/u/{blocker.public_id}/" not in seen
+    # Visitors cannot open any profile: no links, no member ids.
+    assert "/accounts/u/" not in anonymous
+    assert '<span class="author">Open Finch</span>' in anonymous
+    # Each link leads to a profile the member can open.
+    assert member_client.get(f"/accounts/u/{open_.public_id}/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_linked_authors_cost_one_query_whatever_their_number(
+    count: int, best: Question, member_client: Client, django_assert_num_queries
+) -> None:
+    answers = _answers(best, count)
+    User.objects.filter(answers__in=answers).update(profile_public=True)
+    cache.clear()
+    member_client.get(BEST)  # warm
+
+    # as in the test above (6), and who among the authors has blocked the viewer
+    with django_assert_num_queries(7):
+        response = member_client.get(BEST)
+
+    assert response.content.decode().count('<a class="author" href="/accounts/u/') == count
+
+
 @pytest.mark.parametrize("count", [1, 30])
 def test_anonymous_question_page_queries_do_not_grow_with_answers(
     count: int, best: Question, client: Client, django_assert_num_queries
