@@ -401,8 +401,8 @@ def _email_line(notification: Notification, base_url: str) -> str:
     kind = Notification.Kind
     if notification.kind == kind.NEW_ANSWER:
         question = notification.answer.question  # type: ignore[union-attr]
-        path = reverse("questions:question-detail", args=[question.disease.slug, question.slug])
-        return f"- {question.title}\n  {base_url}{path}#answer-{notification.answer_id}"
+        path = reverse("questions:answer-detail", args=[notification.answer_id])
+        return f"- {question.title}\n  {base_url}{path}"
     if notification.kind == kind.CONNECTION_REQUEST:
         name = notification.connection.requester.display_name  # type: ignore[union-attr]
         title = _("%(name)s wants to connect") % {"name": name}

@@ -188,6 +188,34 @@ def test_vote_with_htmx_returns_the_vote_box(
     assert 'value="0" class="up" aria-pressed="true"' in body
 
 
+def test_an_answer_s_address_leads_to_the_page_that_holds_it(
+    client: Client, best: Question
+) -> None:
+    """A treatment page linked to `#answer-8` of the question's first page when that answer
+    was on page 2."""
+    answers = _answers(best, 32)  # 30 a page; equal scores: newest first
+    Answer.objects.filter(pk=answers[0].pk).update(score=3)  # the oldest, voted to the top
+    oldest_unvoted, newest = answers[1], answers[-1]
+
+    def location(answer: Answer) -> str:
+        response = client.get(f"/answers/{answer.pk}/")
+        assert response.status_code == 302
+        return response["Location"]
+
+    assert location(answers[0]) == f"{BEST}#answer-{answers[0].pk}"
+    assert location(newest) == f"{BEST}#answer-{newest.pk}"
+    assert location(oldest_unvoted) == f"{BEST}?page=2#answer-{oldest_unvoted.pk}"
+    assert f'id="answer-{oldest_unvoted.pk}"' in client.get(f"{BEST}?page=2").content.decode()
+    # Page 1: the voted answer and the 29 newest (answers[31] … answers[3]); page 2 the rest.
+    last_on_first = answers[3]
+    assert f'id="answer-{last_on_first.pk}"' in client.get(BEST).content.decode()
+    assert location(last_on_first) == f"{BEST}#answer-{last_on_first.pk}"
+    assert location(answers[2]) == f"{BEST}?page=2#answer-{answers[2].pk}"
+    assert client.get(f"/es/answers/{newest.pk}/")["Location"] == f"/es{BEST}#answer-{newest.pk}"
+    services.answer_set_status(answer=newest, status=Status.HIDDEN)
+    assert client.get(f"/answers/{newest.pk}/").status_code == 404
+
+
 def test_vote_without_javascript_redirects_to_the_answer(
     other_client: Client, member: User, best: Question
 ) -> None:
@@ -197,7 +225,8 @@ def test_vote_without_javascript_redirects_to_the_answer(
     response = other_client.post(f"/answers/{answer.pk}/vote/", {"value": "-1"})
 
     answer.refresh_from_db()
-    assert (response.status_code, response["Location"]) == (302, f"{BEST}#answer-{answer.pk}")
+    assert (response.status_code, response["Location"]) == (302, f"/answers/{answer.pk}/")
+    assert other_client.get(response["Location"])["Location"] == f"{BEST}#answer-{answer.pk}"
     assert answer.score == -1
 
 
