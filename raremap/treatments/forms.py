@@ -8,12 +8,20 @@ from django.utils.translation import gettext_lazy as _
 
 from raremap.treatments.models import ReportedFor, Treatment, TreatmentReport, WhyStopped
 from raremap.treatments.ranking import BURDEN_LABELS, EFFECTIVENESS_LABELS
-from raremap.treatments.selectors import treatment_find
+from raremap.treatments.selectors import treatment_find, treatment_suggest
 from raremap.treatments.services import NOTE_MAX_LENGTH, SIDE_EFFECTS
 
 FIRST_YEAR = 1900
 # Where a service error about a report field is shown in this form.
 SERVICE_FIELDS = {"started_on": "started_month", "stopped_on": "stopped_month"}
+
+
+def _or_list(names: list[str]) -> str:
+    """ "a", "a or b", "a, b or c" (quoted), in the active language."""
+    quoted = [f"“{name}”" for name in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return _("%(names)s or %(last)s") % {"names": ", ".join(quoted[:-1]), "last": quoted[-1]}
 
 
 def _scale(labels: dict) -> list[tuple[int, str]]:
@@ -143,6 +151,13 @@ class ReportForm(forms.Form):
         name = self.cleaned_data["treatment"]
         treatment = treatment_find(name)
         if treatment is None:
+            suggestions = treatment_suggest(name)
+            if suggestions:
+                raise ValidationError(
+                    _("We do not know a treatment called “%(name)s”. Did you mean %(names)s?"),
+                    params={"name": name, "names": _or_list(suggestions)},
+                    code="suggest",
+                )
             raise ValidationError(
                 _(
                     "We do not know a treatment called “%(name)s”. Please check the spelling, "
