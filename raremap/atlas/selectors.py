@@ -134,7 +134,7 @@ def place_search(query: str, *, limit: int = 10) -> list[Place]:
             .annotate(exact=Exists(PlaceName.objects.filter(place=OuterRef("pk"), search_key=key)))
             .order_by(F("exact").desc(), "-population", "name", "pk")[:limit]
         )
-        other_rank = {p.pk: 0 if p.exact else 1 for p in other}  # type: ignore[attr-defined]
+        other_rank = {p.pk: 0 if p.exact else 1 for p in other}
         found += other
     if len(found) < limit and len(key) >= 3:
         found += list(
