@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from raremap.treatments.models import ReportedFor, Treatment, TreatmentReport, WhyStopped
@@ -17,15 +19,17 @@ SERVICE_FIELDS = {"started_on": "started_month", "stopped_on": "stopped_month"}
 
 
 def _or_list(names: list[str]) -> str:
-    """ "a", "a or b", "a, b or c" (quoted), in the active language."""
-    quoted = [f"“{name}”" for name in names]
+    """ "“a”", "“a” or “b”", "“a”, “b” or “c”", quoted and joined as the active language
+    does."""
+    quoted = [str(_("“%(name)s”") % {"name": name}) for name in names]
     if len(quoted) == 1:
         return quoted[0]
-    return _("%(names)s or %(last)s") % {"names": ", ".join(quoted[:-1]), "last": quoted[-1]}
+    return str(_("%(names)s or %(last)s") % {"names": ", ".join(quoted[:-1]), "last": quoted[-1]})
 
 
-def _scale(labels: dict) -> list[tuple[int, str]]:
-    return [(score, f"{score} – {label}") for score, label in labels.items()]
+def _scale(labels: dict) -> list[tuple[int, Promise]]:
+    # Lazy: the form's choices are made at import, and shown in the language of each request.
+    return [(score, format_lazy("{} – {}", score, label)) for score, label in labels.items()]
 
 
 def _month_field(label: str) -> forms.TypedChoiceField:

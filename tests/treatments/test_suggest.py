@@ -70,9 +70,12 @@ def test_the_report_form_says_did_you_mean(
     assert 'value="imatinb"' in response.content.decode()  # what was typed stays
     assert not TreatmentReport.objects.exists()
     spanish = text_of(member_client.post("/es" + REPORT, {"treatment": "imatinb"}))
-    assert "No conocemos ningún tratamiento llamado «imatinb». ¿Querías decir “Imatinib”?" in (
+    assert "No conocemos ningún tratamiento llamado «imatinb». ¿Querías decir «Imatinib»?" in (
         spanish
     )
+    # Several: "“a”, “b” or “c”", as each language joins them.
+    two = text_of(member_client.post("/es" + REPORT, {"treatment": "Glevec"}))
+    assert "¿Querías decir «gleevec» o «glivec»?" in two
 
 
 @pytest.mark.django_db
