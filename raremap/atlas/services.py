@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from raremap.accounts.models import User
 from raremap.atlas.models import MapConsent, MapEntry, Place
@@ -20,7 +21,8 @@ from raremap.atlas.publish import map_publish
 from raremap.atlas.tasks import map_publish_task
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
-from raremap.questions.services import member_is_new
+from raremap.questions.reputation import TRUSTED_REPUTATION
+from raremap.questions.services import answers_to_take_part
 
 # The version of the consent text members agree to (atlas/jinja2/atlas/_consent.html).
 # Change it whenever that text changes: consents record which version was shown.
@@ -45,6 +47,23 @@ def place_at_precision(place: Place, precision: int) -> Place:
     return place
 
 
+def answers_needed_to_join(user: User) -> int:
+    """How many more published answers a member needs before opting in to a map (0: they
+    may). New members are sandboxed (questions.services.member_is_new); demo members are not."""
+    return 0 if user.is_demo else answers_to_take_part(user)
+
+
+def join_rule_text(needed: int) -> str:
+    """The rule as the map pages and the refusal state it, with its numbers."""
+    return ngettext(
+        "You can put yourself on the map once you have taken part in the community: write "
+        "%(num)d more answer to its questions, or reach %(points)d reputation points.",
+        "You can put yourself on the map once you have taken part in the community: write "
+        "%(num)d more answers to its questions, or reach %(points)d reputation points.",
+        needed,
+    ) % {"num": needed, "points": TRUSTED_REPUTATION}
+
+
 def _membership(user: User, disease: Disease) -> Membership:
     membership = Membership.objects.filter(user=user, disease=disease).first()
     if membership is None:
@@ -65,10 +84,9 @@ def map_join(
     is published again then (a task that waits).
     """
     membership = _membership(user, disease)
-    if member_is_new(user) and not user.is_demo:
-        raise ValidationError(
-            _("New members can join the map once they have taken part, e.g. with an answer.")
-        )
+    needed = answers_needed_to_join(user)
+    if needed:
+        raise ValidationError(join_rule_text(needed), code="sandbox")
     stored = place_at_precision(place, precision)
     country = place_country(stored)
     now = timezone.now()

@@ -11,19 +11,32 @@ names and reputation points may lag KEPT_SECONDS.
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.cache import cache as django_cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
 from raremap.core.shell import KEPT_SECONDS, Filler, KeptPage, Viewer, keep, render_kept
 from raremap.questions import permissions, selectors
 from raremap.questions.forms import AnswerForm
-from raremap.questions.models import Question
+from raremap.questions.models import Answer, Question
+
+
+class AnswerFacts(NamedTuple):
+    """What a member's regions need to know of an answer on a kept question page."""
+
+    author_id: int
+    score: int
+    author_name: str
+    # The author's public id when their profile is open to members (profile_public, active),
+    # else "": as fresh as the kept page (KEPT_SECONDS). Blocks are read per request.
+    profile_id: str
 
 
 @dataclass(frozen=True)
@@ -89,13 +102,13 @@ def question_page(
     request: HttpRequest, question: Question, *, symptoms_html: str, sort: str, number: int
 ) -> KeptPage:
     """The question page as an anonymous visitor sees it, kept until the question changes;
-    its data: {answer id: (author id, score)} of the answers on it."""
+    its data: {answer id: AnswerFacts} of the answers on it."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
     key = f"questions:page:{question.disease_id}:{question.slug}:{version}:{sort}:{number}"
     key += f":{language}"
 
-    def render() -> tuple[str, dict[int, tuple[int, int]]]:
+    def render() -> tuple[str, dict[int, AnswerFacts]]:
         part = question_part(question, symptoms_html=symptoms_html)
         page = selectors.answer_page(question, sort=sort, number=number)
         context = {
@@ -107,9 +120,28 @@ def question_page(
             "form": AnswerForm(),
         }
         html = render_kept("questions/question_detail.html", context, request)
-        return html, {a.pk: (a.author_id, a.score) for a in page.answers}
+        return html, {a.pk: _facts(a) for a in page.answers}
 
     return keep(key, KEPT_SECONDS, render)
+
+
+def _facts(answer: Answer) -> AnswerFacts:
+    author = answer.author
+    open_profile = author.profile_public and author.is_active
+    return AnswerFacts(
+        author_id=author.pk,
+        score=answer.score,
+        author_name=author.display_name,
+        profile_id=author.public_id if open_profile else "",
+    )
+
+
+def _blocker_ids(user: User) -> set[int]:
+    """Members who blocked `user`: their profiles do not exist for `user` (raremap.connections
+    builds on questions; imported here, when asked, to keep that direction)."""
+    from raremap.connections.selectors import blocker_ids
+
+    return blocker_ids(user)
 
 
 def member_fillers(
@@ -121,7 +153,7 @@ def member_fillers(
     user = request.user
     user_id = user.pk
     language = get_language()
-    answers: dict[int, tuple[int, int]] = page.data
+    answers: dict[int, AnswerFacts] = page.data
     votes = selectors.vote_map(user, question)
     slug = question.disease.slug
     context = {
@@ -131,9 +163,36 @@ def member_fillers(
         "question": question,
     }
 
+    blocked_by: set[int] | None = None  # read once, when a linked author is on the page
+
+    def author(argument: str, anonymous: str) -> str:
+        """The author's name, linked to their profile where the viewer may open it: their own,
+        or one its owner opened to members, unless that owner has blocked the viewer."""
+        nonlocal blocked_by
+        facts = answers[int(argument)]
+        if facts.author_id == user_id:
+            profile_id = user.public_id
+        else:
+            if not facts.profile_id:
+                return anonymous
+            if blocked_by is None:
+                blocked_by = _blocker_ids(user)
+            if facts.author_id in blocked_by:
+                return anonymous
+            profile_id = facts.profile_id
+        return viewer.fragment(
+            "questions/_author.html",
+            (language, profile_id, facts.author_name),
+            lambda: {
+                "LANGUAGE_CODE": language,
+                "profile_id": profile_id,
+                "name": facts.author_name,
+            },
+        )
+
     def vote(argument: str, _anonymous: str) -> str:
         answer_id = int(argument)
-        author_id, score = answers[answer_id]
+        author_id, score = answers[answer_id][:2]
         return vote_box(
             viewer,
             answer_id=answer_id,
@@ -144,7 +203,7 @@ def member_fillers(
 
     def own(argument: str, _anonymous: str) -> str:
         answer_id = int(argument)
-        mine = answers[answer_id][0] == user_id
+        mine = answers[answer_id].author_id == user_id
         return viewer.fragment(
             "questions/_own_links.html",
             (language, answer_id, mine),
@@ -182,6 +241,7 @@ def member_fillers(
         )
 
     return {
+        "author": author,
         "vote": vote,
         "own": own,
         "follow": follow,

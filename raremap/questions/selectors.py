@@ -214,6 +214,33 @@ def answer_get_for_author(*, user: User, answer_id: int) -> Answer:
     return answer
 
 
+@dataclass(frozen=True)
+class AnswerPlace:
+    """Where a published answer is shown: its question and the page of its answers (sorted
+    by votes, the default) that holds it."""
+
+    question: Question
+    page: int
+
+
+def answer_place(answer_id: int) -> AnswerPlace:
+    """The question and page of a published answer (on a published question), or 404. Two
+    queries: the answer, and how many answers come before it (`answer_by_score`)."""
+    answer = (
+        Answer.objects.select_related("question__disease")
+        .only("id", "score", "question")
+        .filter(pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED)
+        .first()
+    )
+    if answer is None:
+        raise Http404("No such answer")
+    # The order of answer_page(sort="score"): score, then newest first.
+    before = Answer.objects.filter(question_id=answer.question_id, status=Status.PUBLISHED).filter(
+        Q(score__gt=answer.score) | Q(score=answer.score, id__gt=answer.pk)
+    )
+    return AnswerPlace(question=answer.question, page=before.count() // ANSWERS_PER_PAGE + 1)
+
+
 def answer_get_published(answer_id: int) -> Answer:
     """An answer anyone may see (published, on a published question), or 404; with its
     author's role in the community (`author_role`)."""

@@ -114,12 +114,19 @@ def _check_links(user: User, body: str) -> None:
         )
 
 
+def answers_to_take_part(user: User) -> int:
+    """How many more published answers the member needs to have taken part (0: they have):
+    NEW_MEMBER_ANSWERS published answers, or TRUSTED_REPUTATION points. Pages that explain
+    the rule take their numbers from here and from those two settings."""
+    if user.reputation >= reputation.TRUSTED_REPUTATION:
+        return 0
+    published = Answer.objects.filter(author=user, status=Status.PUBLISHED).count()
+    return max(settings.NEW_MEMBER_ANSWERS - published, 0)
+
+
 def member_is_new(user: User) -> bool:
     """New until the member has taken part: a few published answers or some reputation."""
-    if user.reputation >= reputation.TRUSTED_REPUTATION:
-        return False
-    published = Answer.objects.filter(author=user, status=Status.PUBLISHED)
-    return published.count() < settings.NEW_MEMBER_ANSWERS
+    return answers_to_take_part(user) > 0
 
 
 def _clean_body(user: User, body: str) -> tuple[str, str]:
@@ -399,8 +406,8 @@ def _email_line(notification: Notification, base_url: str) -> str:
     kind = Notification.Kind
     if notification.kind == kind.NEW_ANSWER:
         question = notification.answer.question  # type: ignore[union-attr]
-        path = reverse("questions:question-detail", args=[question.disease.slug, question.slug])
-        return f"- {question.title}\n  {base_url}{path}#answer-{notification.answer_id}"
+        path = reverse("questions:answer-detail", args=[notification.answer_id])
+        return f"- {question.title}\n  {base_url}{path}"
     if notification.kind == kind.CONNECTION_REQUEST:
         name = notification.connection.requester.display_name  # type: ignore[union-attr]
         title = _("%(name)s wants to connect") % {"name": name}

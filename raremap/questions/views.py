@@ -110,6 +110,18 @@ def answer_create(request: HttpRequest, slug: str, qslug: str) -> HttpResponse:
     )
 
 
+@require_safe
+def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """An answer's permanent address: to the page of its question that shows it (sorted by
+    votes, the default), at the answer. What links to one answer links here, since votes move
+    answers between pages."""
+    place = selectors.answer_place(answer_id)
+    url = _question_url(place.question)
+    if place.page > 1:
+        url += f"?page={place.page}"
+    return redirect(f"{url}#answer-{answer_id}")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @throttled(ANSWER_WRITES)
@@ -124,7 +136,7 @@ def answer_edit(request: HttpRequest, answer_id: int) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Your answer is updated."))
-            return redirect(f"{_question_url(question)}#answer-{answer.pk}")
+            return redirect("questions:answer-detail", answer.pk)
     return render(
         request,
         "questions/answer_form.html",
@@ -160,7 +172,7 @@ def answer_history(request: HttpRequest, answer_id: int) -> HttpResponse:
 def answer_vote(request: HttpRequest, answer_id: int) -> HttpResponse:
     """Vote up or down, change or withdraw a vote; htmx gets the vote box back."""
     answer = selectors.answer_get_published(answer_id)
-    back = f"{_question_url(answer.question)}#answer-{answer.pk}"
+    back = reverse("questions:answer-detail", args=[answer.pk])
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     form = VoteForm(request.POST)

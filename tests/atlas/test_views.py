@@ -92,6 +92,62 @@ def test_opting_in_through_the_form_without_javascript(member_client, trusted, d
     assert entry.place == places.ara
 
 
+def test_find_without_javascript_searches_and_keeps_what_was_entered(
+    member_client, trusted, dfsp, places
+):
+    url = reverse("atlas:map-join", args=[dfsp.slug])
+    entered = {"place": places.lyon.pk, "precision": Precision.REGION, "consent": "on"}
+
+    found = member_client.post(url, {**entered, "q": "paris", "find": "1"})
+
+    html = found.content.decode()
+    assert found.status_code == 200
+    assert 'role="alert"' not in html  # no error for a form not sent yet
+    assert f'value="{places.paris.pk}"> Paris, Île-de-France, France' in html
+    # The place chosen before, the precision and the consent box are still as entered.
+    assert f'value="{places.lyon.pk}" checked> Keep: Lyon, Auvergne-Rhône-Alpes, France' in html
+    assert f'value="{Precision.REGION}" id="id_precision_1" required checked>' in html
+    assert 'name="consent" id="id_consent" checked' in html
+    assert not MapEntry.objects.exists()
+    # Nothing ticked yet: nothing is ticked after "Find" either, and still no error.
+    bare = member_client.post(url, {"q": "lyo", "find": "1"})
+    assert bare.status_code == 200
+    assert 'role="alert"' not in bare.content.decode()
+    assert "checked" not in bare.content.decode().split('name="consent"')[1].split(">")[0]
+
+
+def test_find_with_htmx_asks_the_place_search_only(member_client, trusted, dfsp, places):
+    html = member_client.get(reverse("atlas:map-join", args=[dfsp.slug])).content.decode()
+
+    find = html.split('name="find"')[1].split(">")[0]
+    assert 'hx-get="/places/search/"' in find
+    assert 'hx-params="q"' in find
+    assert 'hx-target="#place-choices"' in find
+
+
+def test_a_new_member_is_told_before_trying_how_many_answers_they_need(
+    member, member_client, dfsp, settings
+):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=member, disease=dfsp)
+    settings.NEW_MEMBER_ANSWERS = 2
+    rule = (
+        "You can put yourself on the map once you have taken part in the community: write 2 "
+        "more answers to its questions, or reach 10 reputation points."
+    )
+
+    map_page = member_client.get(map_url(dfsp)).content.decode()
+    join_page = member_client.get(reverse("atlas:map-join", args=[dfsp.slug])).content.decode()
+
+    assert rule in map_page
+    assert "Put me on the map" not in map_page
+    assert rule in join_page
+    assert 'name="find"' not in join_page  # no form that can only be refused
+    spanish = member_client.get("/es" + map_url(dfsp)).content.decode()
+    assert "Podrás aparecer en el mapa cuando hayas participado en la comunidad" in spanish
+
+
 def test_withdrawing_is_one_post(member_client, trusted, dfsp, places):
     from raremap.atlas.services import map_join
 

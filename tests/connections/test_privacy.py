@@ -40,6 +40,7 @@ def _paths(message: Message) -> dict[str, tuple[str, str, dict]]:
     return {
         "page": ("get", f"/messages/{cid}/", {}),
         "older messages": ("get", f"/messages/{cid}/?before={message.pk + 1}", {}),
+        "new messages": ("htmx-get", f"/messages/{cid}/new/?after=0", {}),
         "send": ("post", f"/messages/{cid}/send/", {"body": "Hello there"}),
         "send (htmx)": ("htmx", f"/messages/{cid}/send/", {"body": "Hello there"}),
         "mark read": ("post", f"/messages/{cid}/read/", {}),
@@ -58,6 +59,8 @@ def _ask(client: Client, auth: dict[str, str], how: tuple[str, str, dict]):  # t
         return client.post(path, data)
     if method == "htmx":
         return client.post(path, data, headers={"HX-Request": "true"})
+    if method == "htmx-get":
+        return client.get(path, headers={"HX-Request": "true"})
     if method == "api-get":
         return client.get(path, headers=auth)
     return client.post(path, data, content_type="application/json", headers=auth)
@@ -79,6 +82,7 @@ def _actor(kind: str, message: Message, outsider: User) -> User:
 PATHS = [
     "page",
     "older messages",
+    "new messages",
     "send",
     "send (htmx)",
     "mark read",
@@ -133,6 +137,7 @@ def test_the_paths_above_are_all_the_conversation_paths(written: Message) -> Non
         "connections:conversation-detail",
         "connections:conversation-read",
         "connections:message-send",
+        "connections:message-new",
         "moderation:message-report",
         "api:conversation-list",  # checked for absence above
         "api:message-list",

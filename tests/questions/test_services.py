@@ -263,8 +263,5 @@ def test_notification_emails_list_titles_and_links_once(
     assert services.notification_emails_send(base_url="https://raremap.example/") == 0
     (mail,) = mailoutbox
     assert mail.to == ["owner@example.org"]
-    assert (
-        "https://raremap.example/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
-        f"#answer-{answer.pk}" in mail.body
-    )
+    assert f"https://raremap.example/answers/{answer.pk}/" in mail.body
     assert "5C1D" not in mail.body

@@ -188,6 +188,34 @@ def test_vote_with_htmx_returns_the_vote_box(
     assert 'value="0" class="up" aria-pressed="true"' in body
 
 
+def test_an_answer_s_address_leads_to_the_page_that_holds_it(
+    client: Client, best: Question
+) -> None:
+    """A treatment page linked to `#answer-8` of the question's first page when that answer
+    was on page 2."""
+    answers = _answers(best, 32)  # 30 a page; equal scores: newest first
+    Answer.objects.filter(pk=answers[0].pk).update(score=3)  # the oldest, voted to the top
+    oldest_unvoted, newest = answers[1], answers[-1]
+
+    def location(answer: Answer) -> str:
+        response = client.get(f"/answers/{answer.pk}/")
+        assert response.status_code == 302
+        return response["Location"]
+
+    assert location(answers[0]) == f"{BEST}#answer-{answers[0].pk}"
+    assert location(newest) == f"{BEST}#answer-{newest.pk}"
+    assert location(oldest_unvoted) == f"{BEST}?page=2#answer-{oldest_unvoted.pk}"
+    assert f'id="answer-{oldest_unvoted.pk}"' in client.get(f"{BEST}?page=2").content.decode()
+    # Page 1: the voted answer and the 29 newest (answers[31] … answers[3]); page 2 the rest.
+    last_on_first = answers[3]
+    assert f'id="answer-{last_on_first.pk}"' in client.get(BEST).content.decode()
+    assert location(last_on_first) == f"{BEST}#answer-{last_on_first.pk}"
+    assert location(answers[2]) == f"{BEST}?page=2#answer-{answers[2].pk}"
+    assert client.get(f"/es/answers/{newest.pk}/")["Location"] == f"/es{BEST}#answer-{newest.pk}"
+    services.answer_set_status(answer=newest, status=Status.HIDDEN)
+    assert client.get(f"/answers/{newest.pk}/").status_code == 404
+
+
 def test_vote_without_javascript_redirects_to_the_answer(
     other_client: Client, member: User, best: Question
 ) -> None:
@@ -197,7 +225,8 @@ def test_vote_without_javascript_redirects_to_the_answer(
     response = other_client.post(f"/answers/{answer.pk}/vote/", {"value": "-1"})
 
     answer.refresh_from_db()
-    assert (response.status_code, response["Location"]) == (302, f"{BEST}#answer-{answer.pk}")
+    assert (response.status_code, response["Location"]) == (302, f"/answers/{answer.pk}/")
+    assert other_client.get(response["Location"])["Location"] == f"{BEST}#answer-{answer.pk}"
     assert answer.score == -1
 
 
@@ -386,6 +415,59 @@ def test_question_page_queries_do_not_grow_with_answers(
     with django_assert_num_queries(6):
         response = member_client.get(BEST)
     assert response.content.decode().count('aria-pressed="true"') == count
+
+
+def _profile_link(user: User) -> str:
+    return f'<a class="author" href="/accounts/u/{user.public_id}/">{user.display_name}</a>'
+
+
+def test_answer_authors_link_to_profiles_the_viewer_may_open(
+    client: Client, best: Question, member_client: Client, member: User
+) -> None:
+    from raremap.connections.services import block_create
+
+    MembershipFactory(user=member, disease=best.disease)
+    open_, private, blocker = (
+        UserFactory(display_name="Open Finch", profile_public=True),
+        UserFactory(display_name="Private Wren"),  # profiles are private by default
+        UserFactory(display_name="Blocking Jay", profile_public=True),
+    )
+    for author in (open_, private, blocker):
+        MembershipFactory(user=author, disease=best.disease)
+    for author in (open_, private, blocker, member):
+        services.answer_create(user=author, question=best, body=f"I am {author.display_name}.")
+    block_create(blocker=blocker, blocked=member)
+
+    seen = member_client.get(BEST).content.decode()
+    anonymous = client.get(BEST).content.decode()
+
+    assert _profile_link(open_) in seen
+    assert _profile_link(member) in seen  # one's own profile, private or not
+    assert '<span class="author">Private Wren</span>' in seen
+    assert '<span class="author">Blocking Jay</span>' in seen  # a block is never revealed
+    assert f"/accounts/u/{private.public_id}/" not in seen
+    assert f"/accounts/u/{blocker.public_id}/" not in seen
+    # Visitors cannot open any profile: no links, no member ids.
+    assert "/accounts/u/" not in anonymous
+    assert '<span class="author">Open Finch</span>' in anonymous
+    # Each link leads to a profile the member can open.
+    assert member_client.get(f"/accounts/u/{open_.public_id}/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_linked_authors_cost_one_query_whatever_their_number(
+    count: int, best: Question, member_client: Client, django_assert_num_queries
+) -> None:
+    answers = _answers(best, count)
+    User.objects.filter(answers__in=answers).update(profile_public=True)
+    cache.clear()
+    member_client.get(BEST)  # warm
+
+    # as in the test above (6), and who among the authors has blocked the viewer
+    with django_assert_num_queries(7):
+        response = member_client.get(BEST)
+
+    assert response.content.decode().count('<a class="author" href="/accounts/u/') == count
 
 
 @pytest.mark.parametrize("count", [1, 30])

@@ -645,3 +645,16 @@ def test_parallel_submissions_of_one_report_count_once() -> None:
     assert len(set(saved)) == 1
     assert TreatmentReport.objects.filter(user=patient).count() == 1
     assert TreatmentReportRevision.objects.count() == 0  # the same values: nothing changed
+
+
+@pytest.mark.django_db
+def test_the_rating_scales_speak_the_page_s_language(patient: User, member_client: Client) -> None:
+    """The scale labels were joined to their numbers once, in English, when the form module
+    was imported: the Spanish form said "1 – No effect"."""
+    spanish = text_of(member_client.get("/es" + REPORT))
+    english = text_of(member_client.get(REPORT))
+
+    assert "1 – Sin efecto" in spanish
+    assert "5 – Insoportable" in spanish
+    assert "1 – No effect" not in spanish
+    assert "1 – No effect" in english
