@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from raremap.treatments.models import ReportedFor, Treatment, TreatmentReport, WhyStopped
@@ -16,8 +18,10 @@ FIRST_YEAR = 1900
 SERVICE_FIELDS = {"started_on": "started_month", "stopped_on": "stopped_month"}
 
 
-def _scale(labels: dict) -> list[tuple[int, str]]:
-    return [(score, f"{score} – {label}") for score, label in labels.items()]
+def _scale(labels: dict) -> list[tuple[int, Promise]]:
+    """A rating's choices, "4 – Clearly helped": lazy, so each request gets its own language
+    (the choices are made once, when the module is imported)."""
+    return [(score, format_lazy("{} – {}", score, label)) for score, label in labels.items()]
 
 
 def _month_field(label: str) -> forms.TypedChoiceField:
