@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from raremap.accounts.models import User
 from raremap.atlas import generalise
@@ -91,8 +92,14 @@ def map_join(
         coarser = stored.pk in {p.pk for p in _ancestors(entry.place)}
         wait = entry.place_changed_at + timedelta(days=settings.MAP_PLACE_CHANGE_DAYS) - now
         if not coarser and wait > timedelta(0):
+            days = wait.days + 1
             raise ValidationError(
-                _("You can change your place again in %(days)d days.") % {"days": wait.days + 1}
+                ngettext(
+                    "You can change your place again in %(days)d day.",
+                    "You can change your place again in %(days)d days.",
+                    days,
+                )
+                % {"days": days}
             )
         moved_from = entry.country_id
         entry.place, entry.country = stored, country

@@ -17,7 +17,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_tasks.base import Task
 
@@ -109,7 +109,12 @@ def _check_links(user: User, body: str) -> None:
         allowed = settings.NEW_MEMBER_LINKS
     if count_links(body) > allowed:
         raise ValidationError(
-            _("Please use at most %(count)d links in one answer.") % {"count": allowed}
+            ngettext(
+                "Please use at most %(count)d link in one answer.",
+                "Please use at most %(count)d links in one answer.",
+                allowed,
+            )
+            % {"count": allowed}
         )
 
 

@@ -267,3 +267,12 @@ def test_notification_emails_list_titles_and_links_once(
         f"#answer-{answer.pk}" in mail.body
     )
     assert "5C1D" not in mail.body
+
+
+def test_a_limit_of_one_link_is_said_in_the_singular(
+    question: Question, member: User, settings
+) -> None:
+    settings.NEW_MEMBER_LINKS = 1
+    with pytest.raises(ValidationError) as error:
+        _answer(member, question, "See https://a.example https://b.example")
+    assert error.value.messages == ["Please use at most 1 link in one answer."]

@@ -447,3 +447,21 @@ def test_member_text_cannot_open_a_region_of_the_kept_page(
     assert "&lt;!--@nav--&gt;x&lt;!--/@nav--&gt;" in html  # the name, escaped
     assert "Quiet Heron" in html  # the real header
     assert html.count('aria-pressed="true"') == 1  # the member's vote is filled in
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("", "Chosen automatically from 1 answer: answers are grouped by meaning"),
+        ("/es", "Elegida automáticamente a partir de 1 respuesta: las respuestas se agrupan"),
+    ],
+)
+def test_a_digest_of_one_answer_says_so_in_the_singular(
+    client: Client, best: Question, django_capture_on_commit_callbacks, prefix: str, expected: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        _answers(best, 1)
+
+    page = text_of(client.get(f"{prefix}{BEST}"))
+
+    assert expected in page
