@@ -2,9 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
+from raremap.atlas import selectors
 from raremap.atlas.models import MapEntry, Precision
 from raremap.communities.models import Role
+from tests.accounts.helpers import text_of
 from tests.kept import (
     account_links,
     assert_csrf_of,
@@ -278,3 +282,27 @@ def test_one_kept_map_page_shows_each_member_only_their_own_region(
     assert_no_csrf_of(again_a, tokens_b, csrf_secret(other_client))
     assert csrf_tokens(anonymous) == []
     assert_no_csrf_of(anonymous, tokens_a, csrf_secret(member_client))
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "Updated {when}, from the places members chose to share."),
+        (
+            "es",
+            "Actualizado el {when}, a partir de los lugares que los miembros eligieron compartir.",
+        ),
+    ],
+)
+def test_the_map_says_when_it_was_updated_in_the_format_of_the_page(
+    client, dfsp, dfsp_map, language, sentence
+):
+    computed_at = selectors.map_summary(dfsp).computed_at
+    with translation.override(language):
+        url = map_url(dfsp)
+        when = date_format(computed_at, "DATETIME_FORMAT")
+
+    page = text_of(client.get(url))
+
+    assert sentence.format(when=when) in page
+    assert "m.." not in page
