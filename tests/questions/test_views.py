@@ -500,3 +500,18 @@ def test_answer_dates_follow_the_language_of_the_page(
     html = client.get(f"{prefix}{BEST}").content.decode()
 
     assert f'<time datetime="2026-01-02">{day}</time>' in html
+
+
+def test_a_bare_address_in_an_answer_is_a_link(client: Client, best: Question) -> None:
+    author = UserFactory()
+    MembershipFactory(user=author, disease=best.disease)
+    services.answer_create(
+        user=author, question=best, body="My surgeon's notes: https://example.org/dfsp."
+    )
+
+    html = client.get(BEST).content.decode()
+
+    assert (
+        '<p>My surgeon\'s notes: <a href="https://example.org/dfsp" '
+        'rel="nofollow noopener noreferrer ugc">https://example.org/dfsp</a>.</p>'
+    ) in html
