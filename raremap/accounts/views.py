@@ -163,6 +163,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
+    # Said after logout(), which empties the session: the message lives in the new one (or
+    # its cookie), so the next page shows it.
+    messages.success(request, _("You have logged out."))
     return redirect("catalog:home")
 
 

@@ -306,3 +306,33 @@ def test_the_map_says_when_it_was_updated_in_the_format_of_the_page(
 
     assert sentence.format(when=when) in page
     assert "m.." not in page
+
+
+@pytest.mark.parametrize("query", ["", "?place=", "?role=patient"])
+def test_people_without_a_place_leads_members_to_the_map(
+    member_client, trusted, dfsp, dfsp_map, query
+):
+    url = reverse("atlas:people", args=[dfsp.slug]) + query
+
+    response = member_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(map_url(dfsp), 302)]
+    assert "To see who is in a place, choose a country on the map, then a place." in text_of(
+        response
+    )
+
+
+def test_people_without_a_place_sends_others_to_the_public_map(
+    client, member_client, dfsp, dfsp_map
+):
+    url = reverse("atlas:people", args=[dfsp.slug])
+
+    outsider = member_client.get(url, follow=True)  # logged in, not in the community
+
+    assert outsider.redirect_chain == [(map_url(dfsp), 302)]
+    assert "choose a country on the map" not in text_of(outsider)
+    assert client.get(url)["Location"] == f"/accounts/login/?next={url}"
+
+
+def test_people_of_a_disease_that_does_not_exist_is_not_found(member_client, trusted):
+    assert member_client.get("/d/no-such-disease/people/").status_code == 404
