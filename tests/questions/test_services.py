@@ -85,7 +85,7 @@ def test_members_with_reputation_may_post_more_links(question: Question, member:
 
     answer = _answer(member, question, "See https://a.example https://b.example https://c.example")
 
-    assert answer.body_html.count("<a ") == 0  # bare URLs are not linked (linkify is off)
+    assert answer.body_html.count("<a ") == 3  # bare addresses are links (core/text.py)
     assert answer.status == Status.PUBLISHED
 
 
