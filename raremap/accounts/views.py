@@ -22,7 +22,9 @@ from raremap.accounts import services
 from raremap.accounts.forms import (
     ActivationForm,
     LoginForm,
+    PasswordChangeForm,
     ProfileForm,
+    SetPasswordForm,
     SignupForm,
     TokenForm,
 )
@@ -161,6 +163,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
+    # Said after logout(), which empties the session: the message lives in the new one (or
+    # its cookie), so the next page shows it.
+    messages.success(request, _("You have logged out."))
     return redirect("catalog:home")
 
 
@@ -181,6 +186,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
 
@@ -199,6 +205,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Needs the old password; other sessions end (their session hash no longer matches)."""
 
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("accounts:settings")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]

@@ -137,8 +137,14 @@ def map_join(
 def _check_change_allowed(changed_at: datetime, now: datetime) -> None:
     wait = changed_at + timedelta(days=settings.MAP_PLACE_CHANGE_DAYS) - now
     if wait > timedelta(0):
+        days = wait.days + 1
         raise ValidationError(
-            _("You can change your place again in %(days)d days.") % {"days": wait.days + 1}
+            ngettext(
+                "You can change your place again in %(days)d day.",
+                "You can change your place again in %(days)d days.",
+                days,
+            )
+            % {"days": days}
         )
 
 

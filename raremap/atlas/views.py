@@ -149,9 +149,19 @@ def map_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 @throttled(PEOPLE_PAGES, methods=("GET", "HEAD"))
 def people(request: HttpRequest, slug: str) -> HttpResponse:
     """Members of the community shown in a place (or inside it), for members of the
-    community only; by published place, never by distance."""
+    community only; by published place, never by distance.
+
+    Without a place (an address typed or cut short) the map is where one is chosen: it is
+    public, so sending anyone there shows nothing they could not see."""
     disease = disease_part(slug).disease
-    if membership_get(request.user, disease) is None:
+    membership = membership_get(request.user, disease)
+    if not request.GET.get("place"):
+        if membership is not None:
+            messages.info(
+                request, _("To see who is in a place, choose a country on the map, then a place.")
+            )
+        return redirect("atlas:map", disease.slug)
+    if membership is None:
         raise Http404
     try:
         place = get_object_or_404(Place, pk=int(request.GET.get("place", "")))

@@ -10,14 +10,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Max, Sum, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_tasks.base import Task
 
@@ -110,7 +110,12 @@ def _check_links(user: User, body: str) -> None:
         allowed = settings.NEW_MEMBER_LINKS
     if count_links(body) > allowed:
         raise ValidationError(
-            _("Please use at most %(count)d links in one answer.") % {"count": allowed}
+            ngettext(
+                "Please use at most %(count)d link in one answer.",
+                "Please use at most %(count)d links in one answer.",
+                allowed,
+            )
+            % {"count": allowed}
         )
 
 
@@ -436,10 +441,11 @@ def _email_line(notification: Notification, base_url: str) -> str:
 
 
 def notification_emails_send(*, base_url: str) -> int:
-    """Email each member who asked for it one message listing their new, unread, not yet
-    emailed notifications (titles and links only: no member text in email — never an answer,
-    a connection note or a message). Returns how many emails went out. Does nothing unless
-    settings.NOTIFICATION_EMAILS is on."""
+    """Email each member who has not turned it off (it is on from sign-up) one message listing
+    their new, unread, not yet emailed notifications (titles and links only: no member text in
+    email — never an answer, a connection note or a message), with a link to the setting that
+    stops them. Demo members (addresses that cannot receive mail) get none. Returns how many
+    emails went out. Does nothing unless settings.NOTIFICATION_EMAILS is on."""
     if not settings.NOTIFICATION_EMAILS:
         return 0
     pending = (
@@ -448,6 +454,7 @@ def notification_emails_send(*, base_url: str) -> int:
             read_at__isnull=True,
             emailed_at__isnull=True,
             user__is_active=True,
+            user__is_demo=False,
             user__notification_emails=True,
         )
         .select_related(
@@ -466,14 +473,23 @@ def notification_emails_send(*, base_url: str) -> int:
         by_user.setdefault(notification.user_id, []).append(notification)
     sent = 0
     base_url = base_url.rstrip("/")
+    # The settings page, at the box that stops these emails (log-in first if need be).
+    settings_url = f"{base_url}{reverse('accounts:settings')}#id_notification_emails"
     for notifications in by_user.values():
         user = notifications[0].user
         lines = [_email_line(n, base_url) for n in notifications]
         body = _(
             "Hello %(name)s,\n\nHere is what is new for you on RareMap:\n\n%(lines)s\n\n"
-            "You can turn these emails off in your settings."
-        ) % {"name": user.display_name, "lines": "\n".join(lines)}
-        send_mail(_("New on RareMap"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            "To stop these emails, change your settings:\n%(settings)s"
+        ) % {"name": user.display_name, "lines": "\n".join(lines), "settings": settings_url}
+        EmailMessage(
+            _("New on RareMap"),
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            # Mail programs show it as an "unsubscribe" button (RFC 2369).
+            headers={"List-Unsubscribe": f"<{settings_url}>"},
+        ).send()
         Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
             emailed_at=timezone.now()
         )

@@ -28,7 +28,8 @@ def _or_list(names: list[str]) -> str:
 
 
 def _scale(labels: dict) -> list[tuple[int, Promise]]:
-    # Lazy: the form's choices are made at import, and shown in the language of each request.
+    """A rating's choices, "4 – Clearly helped": lazy, so each request gets its own language
+    (the choices are made once, when the module is imported)."""
     return [(score, format_lazy("{} – {}", score, label)) for score, label in labels.items()]
 
 

@@ -228,3 +228,16 @@ def test_the_refusal_says_how_many_more_answers_the_rule_needs(member, dfsp, pla
         user=member, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
     )
     assert entry.place == places.lyon
+
+
+def test_one_day_to_wait_is_said_in_the_singular(trusted, dfsp, places, settings):
+    settings.MAP_K = 1
+    settings.MAP_PLACE_CHANGE_DAYS = 1
+    services.map_join(
+        user=trusted, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
+    )
+    with pytest.raises(ValidationError) as error:
+        services.map_join(
+            user=trusted, disease=dfsp, place=places.paris, precision=Precision.CITY, consent=True
+        )
+    assert error.value.messages == ["You can change your place again in 1 day."]

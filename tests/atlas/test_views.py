@@ -2,9 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
+from raremap.atlas import selectors
 from raremap.atlas.models import MapEntry, Precision
 from raremap.communities.models import Role
+from tests.accounts.helpers import text_of
 from tests.kept import (
     account_links,
     assert_csrf_of,
@@ -334,3 +338,57 @@ def test_one_kept_map_page_shows_each_member_only_their_own_region(
     assert_no_csrf_of(again_a, tokens_b, csrf_secret(other_client))
     assert csrf_tokens(anonymous) == []
     assert_no_csrf_of(anonymous, tokens_a, csrf_secret(member_client))
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "Updated {when}, from the places members chose to share."),
+        (
+            "es",
+            "Actualizado el {when}, a partir de los lugares que los miembros eligieron compartir.",
+        ),
+    ],
+)
+def test_the_map_says_when_it_was_updated_in_the_format_of_the_page(
+    client, dfsp, dfsp_map, language, sentence
+):
+    computed_at = selectors.map_summary(dfsp).computed_at
+    with translation.override(language):
+        url = map_url(dfsp)
+        when = date_format(computed_at, "DATETIME_FORMAT")
+
+    page = text_of(client.get(url))
+
+    assert sentence.format(when=when) in page
+    assert "m.." not in page
+
+
+@pytest.mark.parametrize("query", ["", "?place=", "?role=patient"])
+def test_people_without_a_place_leads_members_to_the_map(
+    member_client, trusted, dfsp, dfsp_map, query
+):
+    url = reverse("atlas:people", args=[dfsp.slug]) + query
+
+    response = member_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(map_url(dfsp), 302)]
+    assert "To see who is in a place, choose a country on the map, then a place." in text_of(
+        response
+    )
+
+
+def test_people_without_a_place_sends_others_to_the_public_map(
+    client, member_client, dfsp, dfsp_map
+):
+    url = reverse("atlas:people", args=[dfsp.slug])
+
+    outsider = member_client.get(url, follow=True)  # logged in, not in the community
+
+    assert outsider.redirect_chain == [(map_url(dfsp), 302)]
+    assert "choose a country on the map" not in text_of(outsider)
+    assert client.get(url)["Location"] == f"/accounts/login/?next={url}"
+
+
+def test_people_of_a_disease_that_does_not_exist_is_not_found(member_client, trusted):
+    assert member_client.get("/d/no-such-disease/people/").status_code == 404

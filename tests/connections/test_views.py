@@ -1,6 +1,7 @@
 """The connection and message pages, with and without htmx."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -556,3 +557,38 @@ def test_the_pages_speak_spanish(conversation: Conversation, member_client: Clie
     assert "Solicitudes para ti" in connections
     assert "Mensajes 1 sin leer" in inbox
     assert "Conversación con Brisk Otter" in page
+
+
+@pytest.mark.parametrize(
+    ("prefix", "short", "long", "day"),
+    [
+        ("", "01/02/2026 3:17 a.m.", "Jan. 2, 2026, 3:17 a.m.", "Jan. 2, 2026"),
+        ("/es", "02/01/2026 03:17", "2 de enero de 2026 a las 03:17", "2 de enero de 2026"),
+    ],
+)
+def test_dates_and_times_follow_the_language_of_the_page(
+    conversation: Conversation,
+    member_client: Client,
+    prefix: str,
+    short: str,
+    long: str,
+    day: str,
+) -> None:
+    services.message_send(
+        sender=conversation.connection.recipient, conversation=conversation, body=BODY
+    )
+    when = datetime(2026, 1, 2, 3, 17, tzinfo=UTC)
+    Message.objects.update(created_at=when)
+    Conversation.objects.update(created_at=when, last_message_at=when)
+    Notification.objects.update(created_at=when)
+    Connection.objects.update(created_at=when, responded_at=when)
+
+    page = text_of(member_client.get(f"{prefix}/messages/{conversation.public_id}/"))
+    inbox = text_of(member_client.get(f"{prefix}/messages/"))
+    notifications = text_of(member_client.get(f"{prefix}/notifications/"))
+    connections = text_of(member_client.get(f"{prefix}/connections/"))
+
+    assert f"Brisk Otter {short}" in page
+    assert f"Brisk Otter {short}" in inbox
+    assert long in notifications
+    assert day in connections

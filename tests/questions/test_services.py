@@ -85,7 +85,7 @@ def test_members_with_reputation_may_post_more_links(question: Question, member:
 
     answer = _answer(member, question, "See https://a.example https://b.example https://c.example")
 
-    assert answer.body_html.count("<a ") == 0  # bare URLs are not linked (linkify is off)
+    assert answer.body_html.count("<a ") == 3  # bare addresses are links (core/text.py)
     assert answer.status == Status.PUBLISHED
 
 
@@ -265,3 +265,12 @@ def test_notification_emails_list_titles_and_links_once(
     assert mail.to == ["owner@example.org"]
     assert f"https://raremap.example/answers/{answer.pk}/" in mail.body
     assert "5C1D" not in mail.body
+
+
+def test_a_limit_of_one_link_is_said_in_the_singular(
+    question: Question, member: User, settings
+) -> None:
+    settings.NEW_MEMBER_LINKS = 1
+    with pytest.raises(ValidationError) as error:
+        _answer(member, question, "See https://a.example https://b.example")
+    assert error.value.messages == ["Please use at most 1 link in one answer."]

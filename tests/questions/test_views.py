@@ -1,5 +1,7 @@
 """Question pages: every standard question, answers, votes, follows, overviews, query guards."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -376,8 +378,29 @@ def test_overview_history_and_revert(member_client: Client, member: User, best: 
     history = text_of(member_client.get(f"{BEST}overview/history/"))
     member_client.post(f"{BEST}overview/revert/1/")
 
-    assert "Version 2 current By Quiet Heron" in history
+    assert "Version 2 current" in history
+    assert ", by Quiet Heron. What changed: v2" in history
     assert OverviewRevision.objects.order_by("-number").first().body == "Version one."
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("", "Jan. 2, 2026, 3:17 a.m., by Quiet Heron. What changed: v1 Not reviewed."),
+        ("/es", "2 de enero de 2026 a las 03:17, por Quiet Heron. Qué cambió: v1 Sin revisar."),
+    ],
+)
+def test_overview_history_times_end_no_sentence_twice(
+    member_client: Client, member: User, best: Question, prefix: str, expected: str
+) -> None:
+    MembershipFactory(user=member, disease=best.disease, role=Role.PROFESSIONAL)
+    services.overview_edit(question=best, editor=member, body="Version one.", summary="v1")
+    OverviewRevision.objects.update(created_at=datetime(2026, 1, 2, 3, 17, tzinfo=UTC))
+
+    history = text_of(member_client.get(f"{prefix}{BEST}overview/history/"))
+
+    assert expected in history
+    assert "m.." not in history
 
 
 def test_propose_a_question(member_client: Client, member: User, dfsp: Disease) -> None:
@@ -564,3 +587,48 @@ def test_member_text_cannot_open_a_region_of_the_kept_page(
     assert "&lt;!--@nav--&gt;x&lt;!--/@nav--&gt;" in html  # the name, escaped
     assert "Quiet Heron" in html  # the real header
     assert html.count('aria-pressed="true"') == 1  # the member's vote is filled in
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("", "Chosen automatically from 1 answer: answers are grouped by meaning"),
+        ("/es", "Elegida automáticamente a partir de 1 respuesta: las respuestas se agrupan"),
+    ],
+)
+def test_a_digest_of_one_answer_says_so_in_the_singular(
+    client: Client, best: Question, django_capture_on_commit_callbacks, prefix: str, expected: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        _answers(best, 1)
+
+    page = text_of(client.get(f"{prefix}{BEST}"))
+
+    assert expected in page
+
+
+@pytest.mark.parametrize(("prefix", "day"), [("", "Jan. 2, 2026"), ("/es", "2 de enero de 2026")])
+def test_answer_dates_follow_the_language_of_the_page(
+    client: Client, best: Question, prefix: str, day: str
+) -> None:
+    (answer,) = _answers(best, 1)
+    Answer.objects.filter(pk=answer.pk).update(created_at=datetime(2026, 1, 2, 3, 17, tzinfo=UTC))
+
+    html = client.get(f"{prefix}{BEST}").content.decode()
+
+    assert f'<time datetime="2026-01-02">{day}</time>' in html
+
+
+def test_a_bare_address_in_an_answer_is_a_link(client: Client, best: Question) -> None:
+    author = UserFactory()
+    MembershipFactory(user=author, disease=best.disease)
+    services.answer_create(
+        user=author, question=best, body="My surgeon's notes: https://example.org/dfsp."
+    )
+
+    html = client.get(BEST).content.decode()
+
+    assert (
+        '<p>My surgeon\'s notes: <a href="https://example.org/dfsp" '
+        'rel="nofollow noopener noreferrer ugc">https://example.org/dfsp</a>.</p>'
+    ) in html

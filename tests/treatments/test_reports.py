@@ -648,13 +648,17 @@ def test_parallel_submissions_of_one_report_count_once() -> None:
 
 
 @pytest.mark.django_db
-def test_the_rating_scales_speak_the_page_s_language(patient: User, member_client: Client) -> None:
-    """The scale labels were joined to their numbers once, in English, when the form module
-    was imported: the Spanish form said "1 – No effect"."""
-    spanish = text_of(member_client.get("/es" + REPORT))
+def test_the_rating_labels_speak_the_language_of_the_page(
+    patient: User, member_client: Client, imatinib: Treatment
+) -> None:
     english = text_of(member_client.get(REPORT))
+    spanish = text_of(member_client.get(f"/es{REPORT}"))
 
-    assert "1 – Sin efecto" in spanish
-    assert "5 – Insoportable" in spanish
-    assert "1 – No effect" not in spanish
-    assert "1 – No effect" in english
+    assert "1 – No effect 2 – A little 3 – Moderately 4 – Clearly helped" in english
+    assert "1 – None 2 – Mild 3 – Moderate 4 – Severe 5 – Unbearable" in english
+    assert (
+        "1 – Sin efecto 2 – Un poco 3 – Moderadamente 4 – Ayudó claramente 5 – Muy eficaz"
+        in spanish
+    )
+    assert "1 – Ninguna 2 – Leve 3 – Moderada 4 – Intensa 5 – Insoportable" in spanish
+    assert "No effect" not in spanish
