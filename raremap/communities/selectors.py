@@ -60,6 +60,12 @@ def membership_role_counts(disease: Disease) -> dict:
     }
 
 
+def membership_demo_exists() -> bool:
+    """Whether the site counts demo members anywhere (one read of the small counts table): pages
+    that add up what members did say that the numbers include the demo community."""
+    return RoleCount.objects.filter(is_demo=True, count__gt=0).exists()
+
+
 def membership_list_for_user(user: User) -> list[Membership]:
     return list(
         Membership.objects.filter(user=user).select_related("disease").order_by("disease__name")

@@ -13,7 +13,6 @@ page beside it; names and reputation points may lag KEPT_SECONDS.
 """
 
 import hashlib
-
 from dataclasses import dataclass
 
 from django.core.cache import cache as django_cache
