@@ -346,9 +346,7 @@ def followed_question_list(user: User, *, limit: int = 5) -> list[FollowedQuesti
         question = Question(
             disease=disease, slug=row["answer__question__slug"], text=row["answer__question__text"]
         )
-        followed.append(
-            FollowedQuestion(disease.slug, question.slug, question.title, row["new"])
-        )
+        followed.append(FollowedQuestion(disease.slug, question.slug, question.title, row["new"]))
     return followed
 
 
