@@ -6,7 +6,8 @@ The page gathers from every app, so this module sits above them all, like a view
 `catalog.views` imports it, and nothing here writes. It costs three queries whatever the
 member has (the page adds the session and the header's counts, which also give the unread
 messages): the communities with their next steps (one query, `Exists` per step), the followed
-questions with new answers, the requests waiting.
+questions with new answers, the requests waiting. A member in no community yet is shown the
+largest communities, as a visitor is (from the cache).
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from raremap.accounts.nav import nav_counts
 from raremap.atlas.models import MapEntry
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
+from raremap.communities.selectors import CommunitySize, community_list_largest
 from raremap.connections.models import Connection
 from raremap.connections.selectors import request_list_received
 from raremap.questions.models import Answer, Status
@@ -44,6 +46,7 @@ class MemberHome:
     followed: list[FollowedQuestion]
     requests: list[Connection]
     unread_messages: int
+    largest: list[CommunitySize]  # communities to start from, for a member in none yet
 
 
 def community_home_list(user: User) -> list[CommunityHome]:
@@ -86,9 +89,12 @@ def community_home_list(user: User) -> list[CommunityHome]:
 
 def member_home(user: User) -> MemberHome:
     """Everything a member's home shows (three queries, and the header's counts)."""
+    communities = community_home_list(user)
     return MemberHome(
-        communities=community_home_list(user),
+        communities=communities,
         followed=followed_question_list(user),
         requests=request_list_received(user),
         unread_messages=nav_counts(user).get("messages", 0),
+        # Cached like the visitor's home (communities.selectors): no query when warm.
+        largest=[] if communities else community_list_largest(),
     )

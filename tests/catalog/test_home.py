@@ -161,7 +161,7 @@ def test_a_member_sees_their_own_home_privately(member_client: Client, member: U
     response = member_client.get("/")
     text = text_of(response)
 
-    assert f"Welcome back, {member.display_name}" in text
+    assert f"Hello, {member.display_name}" in text
     assert "Your communities Dermatofibrosarcoma protuberans (DFSP)" in text
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
@@ -253,9 +253,14 @@ def test_nothing_of_another_member_reaches_the_home(
 
 
 def test_a_member_without_a_community_is_shown_the_way(member_client: Client) -> None:
+    join(disease("ORPHA:31112"), 2)
+
     text = text_of(member_client.get("/"))
 
     assert "You have not joined a community yet." in text
+    assert (
+        "Communities with the most members Dermatofibrosarcoma protuberans (DFSP) 2 members" in text
+    )
 
 
 def test_the_member_home_in_spanish(member_client: Client, member: User) -> None:
@@ -263,7 +268,7 @@ def test_the_member_home_in_spanish(member_client: Client, member: User) -> None
 
     text = text_of(member_client.get("/es/"))
 
-    assert f"Hola de nuevo, {member.display_name}" in text
+    assert f"Hola, {member.display_name}" in text
     assert "Tus comunidades" in text
     assert "Únete al mapa" in text
 
