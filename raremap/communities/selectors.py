@@ -1,10 +1,11 @@
 """Community reads: memberships and member counts."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Sum
 from django.utils.translation import get_language, override
 
 from raremap.accounts.models import User
@@ -24,6 +25,7 @@ def membership_get(user: User, disease: Disease) -> Membership | None:
 
 
 COUNTS_SECONDS = 10 * 60
+LARGEST_LIMIT = 12  # communities whose order is cached: a few more than a page shows
 
 
 @lru_cache(maxsize=16)
@@ -60,6 +62,57 @@ def membership_role_counts(disease: Disease) -> dict:
             for role, label in _role_labels(get_language())
         ],
     }
+
+
+@dataclass(frozen=True)
+class CommunitySize:
+    """A community and its members, as its disease page counts them."""
+
+    disease: Disease  # slug, name and abbreviation only
+    total: int
+    demo: int  # demo members among them
+
+
+LARGEST_KEY = "communities:largest"
+LARGEST_SECONDS = 10 * 60
+
+
+def community_list_largest(*, limit: int = 6) -> list[CommunitySize]:
+    """The communities with the most members, largest first (demo members counted, and said).
+
+    Which communities: read from the kept counts and cached for LARGEST_SECONDS (the order may
+    lag that long). Their numbers: `membership_role_counts`, the disease page's own, so the
+    two pages never show different counts for one community."""
+    rows: list[tuple[int, str, str, str]] | None = cache.get(LARGEST_KEY)
+    if rows is None:
+        ranked = list(
+            RoleCount.objects.values("disease_id")
+            .annotate(n=Sum("count"))
+            .filter(n__gt=0)
+            .order_by("-n", "disease_id")
+            .values_list("disease_id", flat=True)[:LARGEST_LIMIT]
+        )
+        names = Disease.objects.only("slug", "name", "abbreviation").in_bulk(ranked)
+        rows = [
+            (pk, names[pk].slug, names[pk].name, names[pk].abbreviation)
+            for pk in ranked
+            if pk in names
+        ]
+        cache.set(LARGEST_KEY, rows, LARGEST_SECONDS)
+    sizes = []
+    for pk, slug, name, abbreviation in rows:
+        disease = Disease(pk=pk, slug=slug, name=name, abbreviation=abbreviation)
+        counts = membership_role_counts(disease)
+        if counts["total"]:  # the last members left after the order was cached
+            sizes.append(CommunitySize(disease, counts["total"], counts["demo"]))
+    sizes.sort(key=lambda size: (-size.total, size.disease.name))
+    return sizes[:limit]
+
+
+def membership_demo_exists() -> bool:
+    """Whether the site counts demo members anywhere (one read of the small counts table): pages
+    that add up what members did say that the numbers include the demo community."""
+    return RoleCount.objects.filter(is_demo=True, count__gt=0).exists()
 
 
 def membership_list_for_user(user: User) -> list[Membership]:

@@ -6,10 +6,13 @@ the same for everyone but for a few regions: the viewer's vote box and own-answe
 follow form, the answer form, the overview's edit link and the join button. The page is
 rendered as an anonymous visitor sees it and completed per request by `member_fillers` (a
 dictionary look-up per answer). The key holds Question.changed_at, which every service that
-changes an answer, a vote or a status bumps, so a stale page is never served; member counts,
-names and reputation points may lag KEPT_SECONDS.
+changes an answer, a vote or a status bumps, and the counts the page shows of its community
+(members, people on the map, the other questions' answers: `shown_counts`), read from the
+selectors every disease page reads, so the page never shows a number older than the disease
+page beside it; names and reputation points may lag KEPT_SECONDS.
 """
 
+import hashlib
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -40,6 +43,36 @@ class AnswerFacts(NamedTuple):
 
 
 @dataclass(frozen=True)
+class ShownCounts:
+    """The community's counts a question page shows, from the one selector of each (cached
+    per disease and forgotten by the services that change them), and a short digest of them
+    for the keys of the kept page and its part."""
+
+    members: dict
+    on_map: int
+    questions: list[selectors.QuestionItem]
+
+    @property
+    def version(self) -> str:
+        numbers = (
+            self.members["total"],
+            self.members["demo"],
+            self.on_map,
+            tuple((q.slug, q.answer_count) for q in self.questions),
+        )
+        return hashlib.blake2b(repr(numbers).encode(), digest_size=8).hexdigest()
+
+
+def shown_counts(disease: Disease) -> ShownCounts:
+    """What a question page shows of its community's counts: three cache reads when warm."""
+    return ShownCounts(
+        members=membership_role_counts(disease),
+        on_map=_on_map(disease),
+        questions=selectors.question_list(disease),
+    )
+
+
+@dataclass(frozen=True)
 class QuestionPart:
     """The overview answer and the side column, rendered (same for every viewer)."""
 
@@ -48,18 +81,17 @@ class QuestionPart:
     demo: bool  # demo members are counted or the editor text is demo
 
 
-def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
+def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts) -> QuestionPart:
     """The overview (editor text, data sections, digest), member counts and top questions of
-    a question page, from the cache when current. Counts and the other questions' answer
-    numbers may lag KEPT_SECONDS behind."""
+    a question page, from the cache when current (the counts are in its key)."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
-    key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{language}"
+    key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{counts.version}"
+    key += f":{language}"
     part = django_cache.get(key)
     if part is None:
         disease = question.disease
         overview = selectors.overview_current(question)
-        counts = membership_role_counts(disease)
         standard = question.standard
         context = {
             "question": question,
@@ -70,14 +102,14 @@ def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
             "overview": overview,
             "digest": selectors.digest_list(question),
             "symptoms_html": symptoms_html,
-            "counts": counts,
-            "on_map": _on_map(disease),
-            "questions": selectors.question_list(disease),
+            "counts": counts.members,
+            "on_map": counts.on_map,
+            "questions": counts.questions,
         }
         part = QuestionPart(
             main_html=render_to_string("questions/_question_main.html", context),
             aside_html=render_to_string("questions/_question_aside.html", context),
-            demo=bool(counts["demo"] or (overview and overview.is_demo)),
+            demo=bool(counts.members["demo"] or (overview and overview.is_demo)),
         )
         django_cache.set(key, part, KEPT_SECONDS)
     return part
@@ -101,15 +133,16 @@ def _on_map(disease: Disease) -> int:
 def question_page(
     request: HttpRequest, question: Question, *, symptoms_html: str, sort: str, number: int
 ) -> KeptPage:
-    """The question page as an anonymous visitor sees it, kept until the question changes;
-    its data: {answer id: AnswerFacts} of the answers on it."""
+    """The question page as an anonymous visitor sees it, kept until the question or the
+    community's counts change; its data: {answer id: AnswerFacts} of the answers on it."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
-    key = f"questions:page:{question.disease_id}:{question.slug}:{version}:{sort}:{number}"
-    key += f":{language}"
+    counts = shown_counts(question.disease)
+    key = f"questions:page:{question.disease_id}:{question.slug}:{version}:{counts.version}"
+    key += f":{sort}:{number}:{language}"
 
     def render() -> tuple[str, dict[int, AnswerFacts]]:
-        part = question_part(question, symptoms_html=symptoms_html)
+        part = question_part(question, symptoms_html=symptoms_html, counts=counts)
         page = selectors.answer_page(question, sort=sort, number=number)
         context = {
             "disease": question.disease,

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, Expression, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Expression, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import get_language, override
 
@@ -345,6 +345,46 @@ def notification_unread(user_id: int | Expression, *, messages: bool) -> QuerySe
     if messages:
         return unread.filter(kind=_KIND.NEW_MESSAGE)
     return unread.exclude(kind=_KIND.NEW_MESSAGE)
+
+
+@dataclass(frozen=True)
+class FollowedQuestion:
+    """A question the member follows, with how many of its answers they have not read."""
+
+    disease_slug: str
+    slug: str
+    title: str
+    new_answers: int
+
+
+def followed_question_list(user: User, *, limit: int = 5) -> list[FollowedQuestion]:
+    """The followed questions with new answers (unread notifications the member may still
+    see), the most recent first, in one query; each with its title in the active language."""
+    rows = (
+        notification_unread(user.pk, messages=False)
+        .filter(kind=_KIND.NEW_ANSWER)
+        .values(
+            "answer__question__slug",
+            "answer__question__text",
+            "answer__question__disease__slug",
+            "answer__question__disease__name",
+            "answer__question__disease__abbreviation",
+        )
+        .annotate(new=Count("pk"), newest=Max("pk"))
+        .order_by("-newest")[:limit]
+    )
+    followed = []
+    for row in rows:
+        disease = Disease(
+            slug=row["answer__question__disease__slug"],
+            name=row["answer__question__disease__name"],
+            abbreviation=row["answer__question__disease__abbreviation"],
+        )
+        question = Question(
+            disease=disease, slug=row["answer__question__slug"], text=row["answer__question__text"]
+        )
+        followed.append(FollowedQuestion(disease.slug, question.slug, question.title, row["new"]))
+    return followed
 
 
 # The header's counts on every member's page (raremap.accounts.nav): `notification_unread`

@@ -253,12 +253,23 @@ def question_set_status(*, question: Question, status: str) -> Question:
     """Publish (approve), hide or remove a question; approval earns its proposer points."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     was_pending = question.status == Status.PENDING
+    was_published = question.status == Status.PUBLISHED
     question.status = status
     question.save(update_fields=["status"])
     _touch(question.pk, status=status)
     if (was_pending or status == Status.PUBLISHED) and question.author is not None:
         reputation_recompute(user=question.author)
+    if was_published != (status == Status.PUBLISHED):
+        _question_visibility_changed(question.pk)
     return question
+
+
+def _question_visibility_changed(question_id: int) -> None:
+    """Once committed, recount the treatments its answers name: their mentions count only on
+    a published question (raremap.treatments, which builds on answers, as in _answer_changed)."""
+    from raremap.treatments.tasks import question_mentions_recount_task
+
+    transaction.on_commit(lambda: question_mentions_recount_task.enqueue(question_id))
 
 
 @transaction.atomic
