@@ -20,7 +20,7 @@ from raremap.atlas.models import Place, Precision
 from raremap.atlas.selectors import PEOPLE_PAGES
 from raremap.catalog.fragments import disease_part
 from raremap.communities.models import Role
-from raremap.communities.selectors import membership_get
+from raremap.communities.selectors import mark_role_standing, membership_get
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.shell import Viewer
 from raremap.core.throttle import Limit, throttled
@@ -181,6 +181,10 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
         "people": [
             (entry, selectors.place_label(entry.published_place)) for entry in page.object_list
         ],
+        "standings": {
+            m.pk: m.role_standing  # type: ignore[attr-defined]
+            for m in mark_role_standing([entry.membership for entry in page.object_list])
+        },
         "role": role,
         "roles": Role.choices,
     }

@@ -116,9 +116,20 @@ def membership_demo_exists() -> bool:
 
 
 def membership_list_for_user(user: User) -> list[Membership]:
-    return list(
-        Membership.objects.filter(user=user).select_related("disease").order_by("disease__name")
+    """The member's communities, each with its `role_standing` (verified or self-declared)."""
+    return mark_role_standing(
+        list(
+            Membership.objects.filter(user=user).select_related("disease").order_by("disease__name")
+        )
     )
+
+
+def mark_role_standing(memberships: list[Membership]) -> list[Membership]:
+    """Set `role_standing` on each membership ("verified", "self-declared" or ""): one query."""
+    verified = verified_roles(m.user_id for m in memberships if m.role in CLAIMED_ROLES)
+    for m in memberships:
+        m.role_standing = role_standing(m.role, (m.user_id, m.role) in verified)  # type: ignore[attr-defined]
+    return memberships
 
 
 def role_standing(role: str, verified: bool) -> str:

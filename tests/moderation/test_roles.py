@@ -83,3 +83,17 @@ def test_only_moderators_verify_never_their_own_role_and_only_claims(
     )
     with pytest.raises(PermissionDenied):
         role_revoke(moderator=member, verification=verification)
+
+
+def test_profiles_and_people_lists_show_the_standing(
+    member_client: Client, moderator: User, claimant: User
+) -> None:
+    User.objects.filter(pk=claimant.pk).update(profile_public=True)
+    profile = reverse("accounts:profile", args=[claimant.public_id])
+    assert "self-declared" in member_client.get(profile).content.decode()
+
+    role_verify(moderator=moderator, user=claimant, role=Role.PROFESSIONAL, evidence="Register")
+
+    html = member_client.get(profile).content.decode()
+    assert ">verified<" in html
+    assert "self-declared" not in html
