@@ -116,7 +116,7 @@ def test_public_profile_lists_communities_with_roles(
 
     response = other_client.get(profile_url(member))
 
-    assert "Dermatofibrosarcoma protuberans (DFSP) — Relative or friend" in text_of(response)
+    assert "Dermatofibrosarcoma protuberans (DFSP) Relative or friend" in text_of(response)
 
 
 @pytest.mark.parametrize("count", [1, 3])
