@@ -270,3 +270,30 @@ def test_page_fits_a_phone_and_has_no_accessibility_violations(  # type: ignore[
     if page.csp_violations:
         problems["csp"] = list(page.csp_violations)
     assert problems == {}
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("role", ["visitor", "member"])
+def test_every_header_link_is_on_a_phone_screen_without_javascript(  # type: ignore[no-untyped-def]
+    site_server: str, world: dict[str, Any], browser, role: str, language: str
+) -> None:
+    """The header needs no script: with JavaScript off its links and buttons (Spanish "Cerrar
+    sesión" was 63 px off the screen) all lie within 390 px."""
+    context = browser.new_context(
+        viewport={"width": WIDTH, "height": 844}, java_script_enabled=False
+    )
+    if role == "member":
+        cookie = {"name": "sessionid", "value": world["sessions"]["member"], "url": site_server}
+        context.add_cookies([cookie])
+    page = context.new_page()
+    prefix = "" if language == "en" else f"/{language}"
+    page.goto(f"{site_server}{prefix}{DFSP}/treatments/")
+
+    controls = page.locator(".site-header a, .site-header button")
+    boxes = [control.bounding_box() for control in controls.all()]
+    # The brand, the search button, and the account links (and the log-out button).
+    assert len(boxes) == (7 if role == "member" else 4)
+    edges = [box["x"] + box["width"] for box in boxes]
+    assert max(edges) <= WIDTH
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    context.close()
