@@ -96,7 +96,10 @@ def _build() -> dict[str, Any]:
     # One of them is a demo member: the pages show their demo banner.
     reporters = [person(f"Steady Reporter {n}", is_demo=n == 0) for n in range(5)]
     moderator = UserFactory(display_name="Calm Lynx")
-    Group.objects.get(name=MODERATORS_GROUP).user_set.add(moderator)
+    # A migration makes the group; a transactional test's flush elsewhere in the session may
+    # have emptied the table since.
+    moderators, made_group = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    moderators.user_set.add(moderator)
 
     treatments = [
         Treatment.objects.create(slug=slug, name=name, kind=kind, source="curated")
@@ -141,11 +144,15 @@ def _build() -> dict[str, Any]:
         "treatments": [treatment.pk for treatment in treatments],
         "questions_before": questions_before,
         "disease": dfsp.pk,
+        "made_group": made_group,
     }
 
 
 def _clean_up(data: dict[str, Any]) -> None:
+    from django.contrib.auth.models import Group
+
     from raremap.accounts.models import User
+    from raremap.accounts.permissions import MODERATORS_GROUP
     from raremap.atlas.models import MapEntry
     from raremap.atlas.services import map_publish
     from raremap.communities.services import role_counts_recompute
@@ -156,6 +163,8 @@ def _clean_up(data: dict[str, Any]) -> None:
     Treatment.objects.filter(pk__in=data["treatments"]).delete()
     MapEntry.objects.filter(membership__user__in=data["users"]).delete()  # it protects consents
     User.objects.filter(pk__in=data["users"]).delete()
+    if data["made_group"]:
+        Group.objects.filter(name=MODERATORS_GROUP).delete()
     role_counts_recompute(disease_ids=[data["disease"]])
     map_publish(disease_id=data["disease"])
 
