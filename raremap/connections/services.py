@@ -239,8 +239,8 @@ def connection_end(*, user: User, connection: Connection) -> Connection:
 @transaction.atomic
 def block_create(*, blocker: User, blocked: User) -> Block:
     """Block a member: every request and connection between the two ends (the conversation
-    closes), and the blocker disappears from the blocked member's view. Blocking twice is one
-    block."""
+    closes: both keep their copy to read, neither can write), and the blocker disappears from
+    the blocked member's profile views, lists and requests. Blocking twice is one block."""
     if blocker.pk == blocked.pk:
         raise ValidationError(_("You cannot block yourself."))
     try:
@@ -252,6 +252,14 @@ def block_create(*, blocker: User, blocked: User) -> Block:
         state__in=(State.PENDING, State.ACCEPTED, State.DECLINED), **_pair(blocker, blocked)
     ).update(state=State.ENDED, ended_at=timezone.now())
     return block
+
+
+def conversation_remove(*, user: User, conversation: Conversation) -> None:
+    """Take a conversation out of `user`'s messages: their own choice, for their copy only
+    (the other member keeps theirs; nothing of it is shown to `user` again)."""
+    Participant.objects.filter(conversation=conversation, user=user, removed_at=None).update(
+        removed_at=timezone.now()
+    )
 
 
 @transaction.atomic
