@@ -1,3 +1,4 @@
+from django.db.models import Q
 from django.http import Http404
 
 from raremap.accounts.models import ApiToken, User
@@ -17,3 +18,16 @@ def token_list_for_user(user: User) -> list[ApiToken]:
     return list(
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at", "-id")
     )
+
+
+# Accounts whose name counts: every one but a sign-up never confirmed (see User.Meta).
+HOLDS_NAME = Q(is_active=True) | Q(last_login__isnull=False)
+
+
+def display_name_taken(name: str, *, owner: User | None = None) -> bool:
+    """Whether another account holds `name` (in any case). Pending sign-ups hold none, so that
+    a name says nothing about whether an address has signed up."""
+    taken = User.objects.filter(HOLDS_NAME, display_name__iexact=name)
+    if owner is not None:
+        taken = taken.exclude(pk=owner.pk)
+    return taken.exists()

@@ -106,8 +106,9 @@ def user_signup(
 ) -> User | None:
     """Create an inactive account and mail a confirmation link; return it (None if none).
 
-    Every outcome looks the same to the visitor and takes about as long (the password is
-    hashed on every path), so the page tells nobody whether the address has an account:
+    Every outcome looks the same to the visitor and does the same work (the password is hashed
+    once and one mail is sent on every path), so nothing tells whether the address has an
+    account; nor does the display name, which a pending account does not hold (User.Meta):
     - a new address gets an account and a link;
     - an address whose account is confirmed gets a notice mail, and nothing changes;
     - an address whose account was never confirmed gets the new details and a new link,
@@ -132,18 +133,31 @@ def user_signup(
                 user.display_name = display_name
                 user.set_password(password)
                 user.save(update_fields=["display_name", "password"])
-    except IntegrityError:  # the same address or display name signed up in parallel
+    except IntegrityError:  # the same address signed up in parallel
         return None
     _send_activation(user, base_url, next_url)
     return user
 
 
-def user_activate(*, user: User, token: str) -> bool:
-    """Activate a pending account if the token is valid for it; say whether it did."""
+def user_activate(*, user: User, token: str, display_name: str = "") -> bool:
+    """Activate a pending account if the token is valid for it; say whether it did.
+
+    The account takes its display name only now (a pending one holds none: User.Meta), under a
+    new `display_name` if given. Raises IntegrityError if another account holds the name.
+    """
     if user.is_active or not activation_token.check_token(user, token):
         return False
     user.is_active = True
-    user.save(update_fields=["is_active"])
+    fields = ["is_active"]
+    if display_name:
+        user.display_name = display_name
+        fields.append("display_name")
+    try:
+        with transaction.atomic():
+            user.save(update_fields=fields)
+    except IntegrityError:
+        user.is_active = False
+        raise
     return True
 
 

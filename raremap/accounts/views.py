@@ -28,7 +28,7 @@ from raremap.accounts.forms import (
 )
 from raremap.accounts.models import User
 from raremap.accounts.permissions import is_moderator
-from raremap.accounts.selectors import profile_get, token_list_for_user
+from raremap.accounts.selectors import display_name_taken, profile_get, token_list_for_user
 from raremap.communities.selectors import membership_list_for_user
 from raremap.core.throttle import (
     Limit,
@@ -112,20 +112,34 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if user is None:
         return render(request, "accounts/activate.html", {"valid": False})
     valid = not user.is_active and services.activation_token.check_token(user, token)
-    form = ActivationForm(request.POST if request.method == "POST" else None)
+    # A pending sign-up holds no name (User.Meta): ask for another if someone took it since.
+    name_taken = valid and display_name_taken(user.display_name, owner=user)
+    form = ActivationForm(_posted(request), user=user, name_taken=name_taken)
     if valid and form.is_bound:
         # The password proves the person at the link is the one who signed up: someone who
         # signed up with another person's address cannot take over the confirmed account.
         retry = throttle_hit(LOGIN_PER_ACCOUNT, user.email, fail_open=False)
         if retry:
             return too_many_requests(request, retry)
-        if form.is_valid() and user.check_password(form.cleaned_data["password"]):
-            services.user_activate(user=user, token=token)
-            throttle_reset(LOGIN_PER_ACCOUNT, user.email)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
-            return redirect(_safe_next(request, reverse("accounts:settings")))
-        form.add_error("password", _("This is not the password you chose when you signed up."))
+        if not user.check_password(request.POST.get("password", "")):
+            form.add_error(
+                "password", _("This is not the password you chose when you signed up.")
+            )
+        elif form.is_valid():
+            try:
+                services.user_activate(
+                    user=user, token=token, display_name=form.cleaned_data.get("display_name", "")
+                )
+            except IntegrityError:  # taken between the check and the save
+                form.add_error(
+                    "display_name" if name_taken else None,
+                    _("This display name is taken. Please choose another."),
+                )
+            else:
+                throttle_reset(LOGIN_PER_ACCOUNT, user.email)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
+                return redirect(_safe_next(request, reverse("accounts:settings")))
     return render(request, "accounts/activate.html", {"valid": valid, "form": form})
 
 
