@@ -1,5 +1,6 @@
 from django.db.models import Q
 from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticToken
 
 from raremap.accounts.models import ApiToken, User
 from raremap.accounts.permissions import can_view_profile
@@ -31,3 +32,8 @@ def display_name_taken(name: str, *, owner: User | None = None) -> bool:
     if owner is not None:
         taken = taken.exclude(pk=owner.pk)
     return taken.exists()
+
+
+def recovery_codes_left(user: User) -> int:
+    """How many of the member's recovery codes are still unused."""
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()

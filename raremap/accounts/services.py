@@ -18,6 +18,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from raremap.accounts.models import ApiToken, User
 from raremap.communities.services import role_counts_recompute
@@ -250,3 +252,40 @@ def token_mark_used(*, token: ApiToken) -> bool:
     written = ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
     return bool(written)
+
+
+# --- two-factor log-in (raremap.accounts.twofactor) -----------------------------------------
+
+RECOVERY_CODES = 10
+
+
+@transaction.atomic
+def two_factor_enable(*, user: User, key: str, last_t: int) -> tuple[TOTPDevice, list[str]]:
+    """Turn two-factor log-in on with an authenticator whose first code was checked (`last_t`
+    is that code's time step: it cannot be used again). Returns the device and a fresh set of
+    recovery codes, which are shown once; earlier devices and codes are replaced."""
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(
+        user=user, name="authenticator", key=key, confirmed=True, last_t=last_t
+    )
+    return device, recovery_codes_renew(user=user)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User) -> list[str]:
+    """New single-use recovery codes (django-otp's static device); the old ones stop working."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "recovery codes", "confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User) -> None:
+    """Turn two-factor log-in off: the authenticator and the recovery codes are deleted, so no
+    session counts as having passed it any more (raremap.accounts.twofactor.is_verified)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
