@@ -9,9 +9,7 @@ import pytest
 from django.apps import apps
 
 # App names, not INSTALLED_APPS entries (the admin is named by its AppConfig class there).
-APPS_WITHOUT_CATALOG = [
-    app.name for app in apps.get_app_configs() if app.name != "raremap.catalog"
-]
+APPS_WITHOUT_CATALOG = [app.name for app in apps.get_app_configs() if app.name != "raremap.catalog"]
 
 transactional = pytest.mark.django_db(transaction=True, available_apps=APPS_WITHOUT_CATALOG)
 

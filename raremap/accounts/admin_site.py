@@ -25,16 +25,19 @@ class AdminSite(admin.AdminSite):
 
         return super().has_permission(request) and is_verified(request)
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         from raremap.accounts.twofactor import second_factor_redirect
-        from raremap.accounts.views import login_view
+        from raremap.accounts.views import login_view, safe_next
 
+        index = reverse("admin:index", current_app=self.name)
         user = request.user
         if user.is_active and user.is_staff:
-            redirect = second_factor_redirect(request)
+            redirect = second_factor_redirect(request, safe_next(request, index))
             if redirect is not None:
                 return redirect
-        return login_view(request, default_next=reverse("admin:index", current_app=self.name))
+        return login_view(request, default_next=index)
 
 
 class AdminConfig(DjangoAdminConfig):

@@ -80,7 +80,8 @@ class StaffIdleMiddleware:
             if isinstance(last_seen, int) and now - last_seen > settings.STAFF_IDLE_SECONDS:
                 auth.logout(request)
                 messages.info(
-                    request, _("You were logged out after a while without activity. Please log in again.")
+                    request,
+                    _("You were logged out after a while without activity. Please log in again."),
                 )
                 return redirect_to_login(request.get_full_path())
             if not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_PRECISION:

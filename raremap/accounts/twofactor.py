@@ -75,14 +75,15 @@ def _with_next(name: str, next_url: str) -> str:
     return f"{reverse(name)}?{urlencode({'next': next_url})}"
 
 
-def second_factor_redirect(request: HttpRequest) -> HttpResponse | None:
+def second_factor_redirect(request: HttpRequest, next_url: str = "") -> HttpResponse | None:
     """None if the member may go on to a staff or moderator page; otherwise a redirect to the
-    code step (they have an authenticator) or to enrolment (they have none)."""
+    code step (they have an authenticator) or to enrolment (they have none), coming back to
+    `next_url` (a local path; the page asked for by default)."""
     user = request.user
     if not needs_second_factor(user) or is_verified(request):
         return None
     step = "accounts:login-code" if has_second_factor(user) else "accounts:two-factor"
-    return redirect(_with_next(step, request.get_full_path()))
+    return redirect(_with_next(step, next_url or request.get_full_path()))
 
 
 def verify_code(user: User, code: str) -> Device | None:

@@ -59,10 +59,12 @@ LOGIN_CODE = Limit("login-code", 5, 30 * 60)  # guesses of a second-factor code,
 TWO_FACTOR = Limit("two-factor", 30, 60 * 60)  # enrolment and its changes
 
 FAILED_LOGIN = gettext_lazy("That email address and password do not match an active account.")
-WRONG_CODE = gettext_lazy("This code does not work. Check your app's clock, or use a recovery code.")
+WRONG_CODE = gettext_lazy(
+    "This code does not work. Check that the clock of your phone is right, or use a recovery code."
+)
 
 
-def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
     """The `next` parameter if it is an absolute path on this site; otherwise `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target.startswith("/") and url_has_allowed_host_and_scheme(
@@ -84,7 +86,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("catalog:home")
     form = SignupForm(_posted(request))
-    next_url = _safe_next(request, "")
+    next_url = safe_next(request, "")
     if form.is_valid():
         email = form.cleaned_data["email"].lower()
         # Silently: the answer must not differ.
@@ -133,9 +135,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
         if retry:
             return too_many_requests(request, retry)
         if not user.check_password(request.POST.get("password", "")):
-            form.add_error(
-                "password", _("This is not the password you chose when you signed up.")
-            )
+            form.add_error("password", _("This is not the password you chose when you signed up."))
         elif form.is_valid():
             try:
                 services.user_activate(
@@ -150,7 +150,7 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
                 throttle_reset(LOGIN_PER_ACCOUNT, user.email)
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
-                return redirect(_safe_next(request, reverse("accounts:settings")))
+                return redirect(safe_next(request, reverse("accounts:settings")))
     return render(request, "accounts/activate.html", {"valid": valid, "form": form})
 
 
@@ -164,7 +164,7 @@ def login_view(request: HttpRequest, default_next: str = "") -> HttpResponse:
     (accounts.admin_site), under the same limits.
     """
     form = LoginForm(_posted(request))
-    next_url = _safe_next(request, default_next or reverse("catalog:home"))
+    next_url = safe_next(request, default_next or reverse("catalog:home"))
     if request.method == "POST":
         email = request.POST.get("email", "").strip().lower()[:254]
         for limit, key in ((LOGIN_PER_IP, client_ip(request)), (LOGIN_PER_ACCOUNT, email)):
@@ -177,11 +177,11 @@ def login_view(request: HttpRequest, default_next: str = "") -> HttpResponse:
                 email=form.cleaned_data["email"].lower(),
                 password=form.cleaned_data["password"],
             )
-            if user is not None and twofactor.has_second_factor(user):
-                twofactor.pending_start(request, user)
-                return redirect(_with_next("accounts:login-code", next_url))
             if user is not None:
                 throttle_reset(LOGIN_PER_ACCOUNT, email)
+                if twofactor.has_second_factor(user):  # the code step counts its own guesses
+                    twofactor.pending_start(request, user)
+                    return redirect(_with_next("accounts:login-code", next_url))
                 login(request, user)
                 return redirect(next_url)
             form.add_error(None, FAILED_LOGIN)
@@ -200,7 +200,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
     (staff and moderators, on their way to /admin/ or the moderation pages). Guesses count
     toward the log-in limit per client and a limit per member, both failing closed.
     """
-    next_url = _safe_next(request, reverse("catalog:home"))
+    next_url = safe_next(request, reverse("catalog:home"))
     logged_in = request.user.is_authenticated
     user = request.user if logged_in else twofactor.pending_user(request)
     if user is None:
@@ -219,7 +219,6 @@ def login_code(request: HttpRequest) -> HttpResponse:
                 if not logged_in:
                     twofactor.pending_end(request)
                     login(request, user)
-                    throttle_reset(LOGIN_PER_ACCOUNT, user.email)
                 twofactor.mark_verified(request, device)
                 return redirect(next_url)
             form.add_error("code", WRONG_CODE)
@@ -326,7 +325,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     logged-in page.
     """
     user = request.user
-    next_url = _safe_next(request, "")
+    next_url = safe_next(request, "")
     form = CodeForm(_posted(request))
     if twofactor.has_second_factor(user):
         if form.is_valid():

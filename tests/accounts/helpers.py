@@ -1,7 +1,6 @@
 """Helpers for the account and community tests: page text, masking, mail links, a clock."""
 
 import re
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -83,12 +82,12 @@ def verified_login(client: "Client", user: "User") -> "TOTPDevice":
 
     from raremap.accounts.services import two_factor_enable
 
-    from raremap.accounts.middleware import LAST_SEEN_KEY
+    from raremap.accounts import middleware
 
     device, _codes = two_factor_enable(user=user, key=random_hex(20), last_t=0)
     client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[LAST_SEEN_KEY] = int(time.time())  # as after a first request
+    session[middleware.LAST_SEEN_KEY] = int(middleware.time.time())  # as after a request
     session.save()
     return device

@@ -394,9 +394,7 @@ def test_activation_asks_for_a_new_name_when_someone_took_it(client: Client) -> 
     done = client.post(link, {"password": NEW["password"], "display_name": "Quiet Harbour"})
 
     user.refresh_from_db()
-    assert "Someone took “Calm Lagoon” while your account waited to be confirmed." in text_of(
-        page
-    )
+    assert "Someone took “Calm Lagoon” while your account waited to be confirmed." in text_of(page)
     assert "This field is required." in text_of(no_name)
     assert "This display name is taken. Please choose another." in text_of(taken)
     assert (done.status_code, done["Location"]) == (302, "/accounts/settings/")
