@@ -18,7 +18,6 @@ from binascii import unhexlify
 from urllib.parse import urlencode
 
 import segno
-
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse

@@ -80,9 +80,8 @@ def verified_login(client: "Client", user: "User") -> "TOTPDevice":
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.util import random_hex
 
-    from raremap.accounts.services import two_factor_enable
-
     from raremap.accounts import middleware
+    from raremap.accounts.services import two_factor_enable
 
     device, _codes = two_factor_enable(user=user, key=random_hex(20), last_t=0)
     client.force_login(user)

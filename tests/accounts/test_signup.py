@@ -403,7 +403,7 @@ def test_activation_asks_for_a_new_name_when_someone_took_it(client: Client) -> 
 
 @pytest.mark.django_db
 def test_activation_with_a_free_name_asks_for_no_name(client: Client) -> None:
-    _response, user = signup(client)
+    signup(client)
     link = activation_path(mail.outbox[0])
 
     page = client.get(link)
