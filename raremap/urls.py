@@ -14,7 +14,8 @@ handler500 = "raremap.api.errors.handler500"
 urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("api/v1/", api.urls),
-    re_path(r"^api(?:/.*)?$", api_errors.not_found, name="api-not-found"),
+    # Every other path under /api/ ([\s\S], not ".": a path may hold a line break).
+    re_path(r"^api(?:/[\s\S]*)?\Z", api_errors.not_found, name="api-not-found"),
     path("admin/", admin.site.urls),
 ]
 # Pages: English at /, Spanish at /es/ (the language is in the path, so pages stay cacheable).

@@ -11,9 +11,9 @@ method the path does not take (ninja answers 405 in plain text), a path no route
 raremap.urls sends every other path under /api/ to `not_found` and the site's error handlers
 to the ones here (`handler400`…), which answer in the envelope under /api/.
 
-Input with control characters (NUL, ESC…; tab, line feed and carriage return are allowed) or
-unpaired surrogates is refused with 422 before the operation runs, in the query, the path and
-a JSON body alike: no database stores NUL, and the forms refuse it too.
+Input with control characters (NUL, ESC, line breaks…; a JSON body's texts may have tabs and
+line breaks) or unpaired surrogates is refused with 422 before the operation runs, in the
+query, the path and a JSON body alike: no database stores NUL, and the forms refuse it too.
 """
 
 import json
@@ -134,11 +134,8 @@ _ALLOWED_CONTROLS = frozenset("\t\n\r")
 CONTROL_MESSAGE = "Control characters are not allowed."
 
 
-def _refused(text: str) -> bool:
-    return any(
-        unicodedata.category(char) in ("Cc", "Cs") and char not in _ALLOWED_CONTROLS
-        for char in text
-    )
+def _refused(text: str, allowed: frozenset[str] = frozenset()) -> bool:
+    return any(unicodedata.category(char) in ("Cc", "Cs") and char not in allowed for char in text)
 
 
 def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -173,7 +170,11 @@ def _controls(request: HttpRequest, kwargs: dict[str, Any]) -> list[dict[str, st
             body = json.loads(request.body)
         except ValueError:  # ninja answers 400 for a body that is not JSON
             body = None
-        found += [("body", where) for where, text in _strings(body) if _refused(text)]
+        found += [
+            ("body", where)
+            for where, text in _strings(body)
+            if _refused(text, _ALLOWED_CONTROLS)  # a text may have lines and tabs
+        ]
     return [_control_detail(location, field) for location, field in found]
 
 
@@ -239,7 +240,8 @@ class RareMapAPI(NinjaAPI):
                 )
             return error_response(self, request, 404, "Not found.")
 
-        patterns.append(re_path(r"^.*$", no_route, name="not-found"))
+        # [\s\S], not ".": a path may hold a line break
+        patterns.append(re_path(r"^[\s\S]*\Z", no_route, name="not-found"))
         return patterns, app_name, namespace
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
