@@ -36,4 +36,4 @@ def display_name_taken(name: str, *, owner: User | None = None) -> bool:
 
 def recovery_codes_left(user: User) -> int:
     """How many of the member's recovery codes are still unused."""
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())
