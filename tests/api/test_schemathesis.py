@@ -9,7 +9,7 @@ minute; `derandomize` makes it the same run every time.
 """
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 import pytest
 import schemathesis
@@ -38,13 +38,13 @@ CHECKS = [
 
 
 @pytest.fixture
-def bearer(dfsp: Disease, member: User, other_member: User) -> Iterator[dict[str, str]]:
+def bearer(dfsp: Disease, member: User, other_member: User) -> dict[str, str]:
     MembershipFactory(user=member, disease=dfsp)
     MembershipFactory(user=other_member, disease=dfsp)
     question = question_ensure(disease=dfsp, slug="best-treatments")
     answer_create(user=other_member, question=question, body="Mohs surgery worked for me.")
     _token, secret = token_create(user=member, name="schemathesis")
-    yield {"Authorization": f"Bearer {secret}"}
+    return {"Authorization": f"Bearer {secret}"}
 
 
 def _document() -> dict:
