@@ -29,8 +29,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
+from django.views.defaults import bad_request
 from ninja import NinjaAPI
 from ninja.errors import HttpError, Throttled, ValidationError
+
+from raremap.core.views import page_not_found, server_error
 
 CODES = {
     400: "bad_request",
@@ -267,37 +270,33 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path_info == "/api" or request.path_info.startswith("/api/")
 
 
-def _api() -> NinjaAPI:
-    from raremap.api.urls import api  # the one API; imported when an error needs it
-
-    return api
+def _outside(status: int, message: str) -> HttpResponse:
+    """The envelope, answered outside the API's routes (as ninja's JSON renderer writes it)."""
+    body = {"error": {"status": status, "code": CODES.get(status, "error"), "message": message}}
+    return HttpResponse(
+        json.dumps(body), status=status, content_type="application/json; charset=utf-8"
+    )
 
 
 @csrf_exempt  # a POST to a wrong path is a 404, not a CSRF failure
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """A path under /api/ that is not the API's (another version, a typo)."""
-    return error_response(_api(), request, 404, "Not found.")
+    return _outside(404, "Not found.")
 
 
 def handler400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
-        return error_response(_api(), request, 400, "Bad request.")
-    from django.views.defaults import bad_request
-
+        return _outside(400, "Bad request.")
     return bad_request(request, exception)  # type: ignore[arg-type]
 
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
-        return error_response(_api(), request, 404, "Not found.")
-    from raremap.core.views import page_not_found
-
+        return _outside(404, "Not found.")
     return page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        return error_response(_api(), request, 500, "Internal server error.")
-    from raremap.core.views import server_error
-
+        return _outside(500, "Internal server error.")
     return server_error(request)
