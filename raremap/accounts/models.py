@@ -78,7 +78,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("display_name"), name="uniq_display_name_ci"),
+            # A sign-up that was never confirmed holds no name: if it did, anyone could learn
+            # whether an address has an account by signing it up and trying the name again.
+            # The name is checked again when the account is confirmed (accounts.views.activate).
+            models.UniqueConstraint(
+                Lower("display_name"),
+                condition=models.Q(is_active=True) | models.Q(last_login__isnull=False),
+                name="uniq_display_name_ci",
+            ),
         ]
 
     def __str__(self) -> str:
