@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "raremap.atlas",
     "raremap.moderation",
     "raremap.api",
+    "raremap.privacy",
     "django_tasks",
     "django_tasks_db",
 ]
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "raremap.accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A member who has not agreed to the privacy notice in force is asked to, first.
+    "raremap.accounts.middleware.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "raremap.core.middleware.PrivatePageMiddleware",
     "raremap.core.middleware.ContentSecurityPolicyMiddleware",
@@ -123,6 +126,7 @@ TEMPLATES = [
             "context_processors": [
                 "raremap.core.jinja2.language",
                 "raremap.accounts.context.nav",
+                "raremap.privacy.context.data_exports",
             ],
         },
     },

@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -359,3 +359,37 @@ def message_set_hidden(*, message: Message, hidden: bool) -> Message:
     message.hidden_at = timezone.now() if hidden else None
     message.save(update_fields=["hidden_at"])
     return message
+
+
+@transaction.atomic
+def member_connections_erase(*, user: User) -> bool:
+    """Take a member who is erasing their account out of every connection, conversation and
+    block (raremap.privacy.services.account_erase). Returns whether a conversation stays for
+    someone else — then the account's row must stay as its other side ("deleted member").
+
+    - Requests that never became a conversation go, with their notes.
+    - In each conversation the member's messages go (their copy); the other member keeps
+      theirs and sees the conversation with "deleted member", who can no longer be written
+      to (an inactive account). Notes the member wrote are emptied.
+    - Every block the member made or received goes.
+    """
+    mine = Q(requester=user) | Q(recipient=user)
+    Connection.objects.filter(mine, conversation__isnull=True).delete()
+    kept = Connection.objects.filter(mine)
+    kept.filter(requester=user).update(note="")
+    conversations = Conversation.objects.filter(connection__in=kept)
+    Message.objects.filter(sender=user).delete()
+    Participant.objects.filter(user=user).update(last_read_at=None)
+    latest = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .values("conversation")
+        .annotate(latest=Max("created_at"))
+        .values("latest")
+    )
+    conversations.update(last_message_at=Subquery(latest))
+    # The other member's "new message" notices were about the member's messages, gone now.
+    Notification.objects.filter(
+        conversation__in=conversations, kind=Kind.NEW_MESSAGE, read_at__isnull=True
+    ).delete()
+    Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
+    return kept.exists()
