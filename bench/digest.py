@@ -45,9 +45,9 @@ def main() -> None:
 
     shutil.rmtree(DATA, ignore_errors=True)
     DATA.mkdir(parents=True)
+    os.environ.setdefault("SECRET_KEY", "bench-digest-0123456789abcdefghijklmnopqrstuvwxyz")
     os.environ.update(
         RAREMAP_DATA_DIR=str(DATA),
-        SECRET_KEY="bench-digest-0123456789abcdefghijklmnopqrstuvwxyz",
         DJANGO_SETTINGS_MODULE="raremap.settings",
         RAREMAP_TASKS="immediate",
     )

@@ -343,3 +343,6 @@ TREATMENT_MIN_REPORTS = env_int("TREATMENT_MIN_REPORTS", 5)
 # (docs/map.md); a member may change their place once every MAP_PLACE_CHANGE_DAYS days.
 MAP_K = env_int("MAP_K", 5)
 MAP_PLACE_CHANGE_DAYS = env_int("MAP_PLACE_CHANGE_DAYS", 7)
+# Only established entries count toward k: at their place for this many days (a move or a
+# rejoin starts again), so accounts made to fill a cell reveal no one for that long.
+MAP_ESTABLISHED_DAYS = env_int("MAP_ESTABLISHED_DAYS", 14)

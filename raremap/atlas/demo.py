@@ -8,8 +8,10 @@ without it, it says so and writes nothing.
 """
 
 import random
+from datetime import timedelta
 from typing import Protocol
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -71,7 +73,7 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
         return 0
     cities: dict[str, list[Place]] = {}
     written = 0
-    now = timezone.now()
+    settled = timezone.now() - timedelta(days=settings.MAP_ESTABLISHED_DAYS)
     joined = 0
     for disease in Disease.objects.filter(primary_code__in=DISEASES):
         joined += _join_enough(disease)
@@ -107,7 +109,8 @@ def seed_demo_map(*, stdout: Writer | None = None) -> int:
                     place=_stored(city, precision),
                     country=place_country(city),
                     consent=consent,
-                    place_changed_at=now,
+                    # Fictional members count toward k at once (not new accounts filling a cell).
+                    place_changed_at=settled,
                 )
                 written += 1
             map_publish(disease_id=disease.pk)

@@ -74,6 +74,9 @@ class MapConsent(models.Model):
     text_version = models.CharField(max_length=20)
     given_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the member's place last changed before they withdrew (a time, never a place):
+    # joining again counts as a change of place (atlas.services.map_join).
+    place_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "disease"], name="map_consent_user")]
@@ -99,7 +102,8 @@ class MapEntry(models.Model):
         Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     consent = models.ForeignKey(MapConsent, on_delete=models.PROTECT, related_name="+")
-    # Only to allow one change a week; no earlier place is kept anywhere.
+    # To allow one change a week, and to count the entry toward k only once it has been at
+    # its place MAP_ESTABLISHED_DAYS; no earlier place is kept anywhere.
     place_changed_at = models.DateTimeField()
 
     class Meta:

@@ -8,12 +8,12 @@ never adds up members of different countries.
 
 from collections import Counter
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from raremap.accounts.models import User
 from raremap.atlas import generalise
 from raremap.atlas.models import MapConsent, MapCountry, MapEntry, MapSnapshot, Place, Precision
 from raremap.atlas.selectors import snapshot_forget
+from raremap.atlas.tasks import map_publish_task
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.questions.services import member_is_new
@@ -62,8 +63,10 @@ def map_join(
     """Put a member on a disease's map, or change their place or precision.
 
     Opting in needs the consent box ticked (recorded with the text's version). A place may
-    change once every MAP_PLACE_CHANGE_DAYS; sharing less (a coarser place that contains the
-    current one) is allowed at any time.
+    change once every MAP_PLACE_CHANGE_DAYS, and leaving the map and joining again counts as a
+    change; sharing less (a coarser place that contains the current one) is allowed at any
+    time. An entry counts toward k once it has been at its place MAP_ESTABLISHED_DAYS: the map
+    is published again then (a task that waits).
     """
     membership = _membership(user, disease)
     if member_is_new(user) and not user.is_demo:
@@ -78,6 +81,14 @@ def map_join(
     if entry is None:
         if not consent:
             raise ValidationError(_("Please confirm that you agree to be shown on the map."))
+        left = (
+            MapConsent.objects.filter(user=user, disease=disease, place_changed_at__isnull=False)
+            .order_by("-withdrawn_at")
+            .values_list("place_changed_at", flat=True)
+            .first()
+        )
+        if left is not None:
+            _check_change_allowed(left, now)
         record = MapConsent.objects.create(user=user, disease=disease, text_version=CONSENT_VERSION)
         entry = MapEntry.objects.create(
             membership=membership,
@@ -89,11 +100,8 @@ def map_join(
         )
     elif entry.place_id != stored.pk:
         coarser = stored.pk in {p.pk for p in _ancestors(entry.place)}
-        wait = entry.place_changed_at + timedelta(days=settings.MAP_PLACE_CHANGE_DAYS) - now
-        if not coarser and wait > timedelta(0):
-            raise ValidationError(
-                _("You can change your place again in %(days)d days.") % {"days": wait.days + 1}
-            )
+        if not coarser:
+            _check_change_allowed(entry.place_changed_at, now)
         moved_from = entry.country_id
         entry.place, entry.country = stored, country
         if not coarser:
@@ -101,8 +109,29 @@ def map_join(
         entry.save(update_fields=["place", "country", "place_changed_at"])
         touched.add(moved_from)
     map_publish(disease_id=disease.pk, countries=touched)
+    if entry.place_changed_at == now:
+        _publish_when_established(disease.pk, country.pk, now)
     entry.refresh_from_db(fields=["published_place"])
     return entry
+
+
+def _check_change_allowed(changed_at: datetime, now: datetime) -> None:
+    wait = changed_at + timedelta(days=settings.MAP_PLACE_CHANGE_DAYS) - now
+    if wait > timedelta(0):
+        raise ValidationError(
+            _("You can change your place again in %(days)d days.") % {"days": wait.days + 1}
+        )
+
+
+def _publish_when_established(disease_id: int, country_id: int, changed_at: datetime) -> None:
+    """Publish the country again when an entry placed at `changed_at` starts to count toward
+    k, where the task backend can wait (otherwise `raremap publish-maps` does it)."""
+    if not settings.MAP_ESTABLISHED_DAYS or not map_publish_task.get_backend().supports_defer:
+        return
+    when = changed_at + timedelta(days=settings.MAP_ESTABLISHED_DAYS, minutes=1)
+    transaction.on_commit(
+        lambda: map_publish_task.using(run_after=when).enqueue(disease_id, [country_id])
+    )
 
 
 def place_country(place: Place) -> Place:
@@ -134,7 +163,8 @@ def map_withdraw(*, user: User, disease: Disease) -> bool:
     consent = entry.consent
     entry.delete()
     consent.withdrawn_at = timezone.now()
-    consent.save(update_fields=["withdrawn_at"])
+    consent.place_changed_at = entry.place_changed_at
+    consent.save(update_fields=["withdrawn_at", "place_changed_at"])
     map_publish(disease_id=disease.pk, countries={entry.country_id})
     return True
 
@@ -177,16 +207,18 @@ def _publish_country(disease_id: int, country_id: int, groups: list, chains: dic
     the entries whose place changes (by chosen place, one UPDATE per new published place)
     and the country's `MapCountry` row."""
     k = settings.MAP_K
+    # Only established entries count toward k; the others are shown where those counts allow
+    # (their places are in `counts` with nothing added, so the rule decides for them too).
     counts: Counter[generalise.Places] = Counter()
-    for place_id, _published, _role, _demo, active, n in groups:
+    for place_id, _published, _role, _demo, active, established, n in groups:
         if active:
-            counts[chains[place_id]] += n
+            counts[chains[place_id]] += n if established else 0
     shown = generalise.publish_places(counts, k)
     moves: dict[int | None, set[int]] = {}
     roles: Counter[str] = Counter()
     cells: Counter[int] = Counter()
     demo = has_inactive = False
-    for place_id, published, role, is_demo, active, n in groups:
+    for place_id, published, role, is_demo, active, _established, n in groups:
         if not active:
             has_inactive = True
             continue
@@ -244,14 +276,21 @@ def map_publish(*, disease_id: int, countries: Collection[int] | None = None) ->
     entries = MapEntry.objects.filter(disease_id=disease_id)
     if countries is not None:
         entries = entries.filter(country_id__in=countries)
+    settled = timezone.now() - timedelta(days=settings.MAP_ESTABLISHED_DAYS)
     rows = (
-        entries.values_list(
+        entries.annotate(
+            established=ExpressionWrapper(
+                Q(place_changed_at__lte=settled), output_field=BooleanField()
+            )
+        )
+        .values_list(
             "country_id",
             "place_id",
             "published_place_id",
             "membership__role",
             "membership__user__is_demo",
             "membership__user__is_active",
+            "established",
         )
         .annotate(n=Count("*"))
         .order_by()

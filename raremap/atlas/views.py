@@ -3,6 +3,7 @@ the place search that the opt-in form uses."""
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -168,7 +169,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
             )
             for entry in entries
         ],
-        "k": selectors.snapshot_get(entries[0].disease_id)["k"] if entries else None,
+        "k": settings.MAP_K,
+        "established_days": settings.MAP_ESTABLISHED_DAYS,
     }
     return render(request, "atlas/privacy.html", context)
 

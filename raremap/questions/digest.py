@@ -16,6 +16,7 @@ that a moderator hides (or its author deletes) then leaves the digest at once, b
 recompute replaces the rows.
 """
 
+import contextlib
 import hashlib
 import math
 from collections.abc import Sequence
@@ -126,15 +127,14 @@ def _text_hash(text: str) -> str:
 
 
 def _keep(rows: list[AnswerEmbedding]) -> None:
-    try:
+    # An answer erased meanwhile cannot keep its vector; this digest still uses it.
+    with contextlib.suppress(IntegrityError), transaction.atomic():
         AnswerEmbedding.objects.bulk_create(
             rows,
             update_conflicts=True,
             unique_fields=["answer"],
             update_fields=["text_hash", "vector"],
         )
-    except IntegrityError:  # an answer erased meanwhile: this digest still uses the vectors
-        pass
 
 
 def answer_vectors(answers: Sequence[Answer]) -> np.ndarray:

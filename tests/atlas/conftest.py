@@ -39,6 +39,14 @@ def _place(
     return place
 
 
+@pytest.fixture(autouse=True)
+def _entries_count_at_once(settings) -> None:  # type: ignore[no-untyped-def]
+    """The k rule's tests place members and expect them counted: here every entry counts
+    toward k at once. tests/atlas/test_established.py holds the rule that new entries wait
+    MAP_ESTABLISHED_DAYS, with its real default."""
+    settings.MAP_ESTABLISHED_DAYS = 0
+
+
 @pytest.fixture
 def places(db: None) -> Gazetteer:
     france = _place("FR", Precision.COUNTRY, "France", "FR", None, 46.6, 2.4)
