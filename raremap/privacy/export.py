@@ -327,8 +327,16 @@ def _connections(user: User) -> Iterator[Row]:
     connections = Connection.objects.filter(Q(requester=user) | Q(recipient=user))
     for c in connections.select_related("requester", "recipient").order_by("pk"):
         sent = c.requester_id == user.pk
-        # A declined request looks like a waiting one to its requester (connections docs).
-        state = "pending" if sent and c.state == Connection.State.DECLINED else c.state
+        state, answered, ended = c.state, c.responded_at, c.ended_at
+        # As the member saw it on the connections page: a declined request looks like a
+        # waiting one to its requester (declining is silent), and a request ended before any
+        # answer was ended by a block, which is never told: to its requester it is still
+        # waiting, to its recipient it was withdrawn.
+        if sent and state == Connection.State.DECLINED:
+            state, answered = Connection.State.PENDING, None
+        elif state == Connection.State.ENDED and answered is None:
+            state = Connection.State.PENDING if sent else Connection.State.WITHDRAWN
+            ended = None
         yield {
             "connection_id": c.public_id,
             "direction": "sent" if sent else "received",
@@ -336,8 +344,8 @@ def _connections(user: User) -> Iterator[Row]:
             "note": c.note,
             "state": state,
             "created": _when(c.created_at),
-            "answered": None if state == "pending" else _when(c.responded_at),
-            "ended": _when(c.ended_at),
+            "answered": _when(answered),
+            "ended": _when(ended),
         }
 
 

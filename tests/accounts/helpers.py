@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.core import mail
 from django.http import HttpResponse
 
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
+
 SIGNUP = "/accounts/signup/"
 SIGNUP_DONE = "/accounts/signup/done/"
 LOGIN = "/accounts/login/"
@@ -15,6 +17,9 @@ RESET = "/accounts/password/reset/"
 RESET_DONE = "/accounts/password/reset/sent/"
 PASSWORD_CHANGE = "/accounts/password/change/"
 DFSP_URL = "/d/dermatofibrosarcoma-protuberans/"
+
+# The sign-up form's consent: the box ticked, under the notice the page showed.
+CONSENT = {"consent": "on", "notice_version": PRIVACY_NOTICE_VERSION}
 
 TOO_MANY = "Too many attempts. Please wait a little and try again."
 FAILED_LOGIN = "That email address and password do not match an active account."

@@ -7,7 +7,15 @@ from django.core import mail
 from django.http import HttpResponse
 from django.test import Client
 
-from tests.accounts.helpers import LOGIN, RESET, RESET_DONE, SIGNUP, SIGNUP_DONE, masked
+from tests.accounts.helpers import (
+    CONSENT,
+    LOGIN,
+    RESET,
+    RESET_DONE,
+    SIGNUP,
+    SIGNUP_DONE,
+    masked,
+)
 from tests.factories import PASSWORD, UserFactory
 
 KNOWN = "known@example.org"
@@ -36,7 +44,7 @@ def fingerprint(response: HttpResponse, *private: str) -> dict:
 @pytest.mark.usefixtures("accounts")
 @pytest.mark.parametrize("address", [KNOWN, PENDING])
 def test_signup_answers_the_same_for_a_known_address(address: str) -> None:
-    form = {"display_name": "Fresh Name", "password": "a long passphrase here"}
+    form = {"display_name": "Fresh Name", "password": "a long passphrase here", **CONSENT}
 
     known = Client().post(SIGNUP, {**form, "email": address}, follow=True)
     unknown = Client().post(
@@ -50,7 +58,7 @@ def test_signup_answers_the_same_for_a_known_address(address: str) -> None:
 
 @pytest.mark.usefixtures("accounts")
 def test_signup_form_errors_are_the_same_for_a_known_address() -> None:
-    form = {"display_name": "Fresh Name", "password": "short"}
+    form = {"display_name": "Fresh Name", "password": "short", **CONSENT}
 
     known = Client().post(SIGNUP, {**form, "email": KNOWN})
     unknown = Client().post(SIGNUP, {**form, "email": UNKNOWN})
