@@ -18,7 +18,7 @@ import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import Q
@@ -673,7 +673,7 @@ def export_zip(user: User) -> bytes:
     readme = render_to_string(
         "privacy/export_readme.txt",
         {
-            "exported_at": now,
+            "exported_at": now.astimezone(UTC),
             "sections": SECTIONS,
             "left_out": sorted(LEFT_OUT.items()),
             "format_version": FORMAT_VERSION,

@@ -6,6 +6,7 @@ same transaction as the change they follow, so pages read them instead of counti
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
@@ -367,11 +368,15 @@ def contributions_erase(*, user: User, keep_answers: bool) -> set[int]:
     Question.objects.filter(pk__in=touched).update(changed_at=now)
     for author in User.objects.filter(pk__in=authors):
         reputation_recompute(user=author)
+    for question_id in sorted(digests & touched):  # what members say, without their answers
+        transaction.on_commit(partial(_digest_enqueue_by_id, question_id))
+    return touched
+
+
+def _digest_enqueue_by_id(question_id: int) -> None:
     from raremap.questions.tasks import digest_refresh
 
-    for question_id in sorted(digests & touched):  # what members say, without their answers
-        transaction.on_commit(lambda q=question_id: _digest_enqueue(digest_refresh, q))
-    return touched
+    _digest_enqueue(digest_refresh, question_id)
 
 
 def notification_mark_read(*, user: User) -> int:

@@ -84,9 +84,7 @@ def story(dfsp: Disease, question: Question) -> Story:
     questions.vote_cast(user=member, answer=other_answer, value=1)
     questions.vote_cast(user=other, answer=answer, value=1)
     proposed = questions.question_propose(user=member, disease=dfsp, text=f"Does {MARK} help?")
-    approved = questions.question_propose(
-        user=member, disease=dfsp, text=f"Is {MARK} tea useful?"
-    )
+    approved = questions.question_propose(user=member, disease=dfsp, text=f"Is {MARK} tea useful?")
     approved = questions.question_set_status(question=approved, status=Status.PUBLISHED)
     questions.answer_create(user=other, question=approved, body=f"{OTHERS} two")
     overview = questions.overview_edit(
@@ -145,9 +143,7 @@ def story(dfsp: Disease, question: Question) -> Story:
     other_message = connections.message_send(
         sender=other, conversation=conversation, body=f"{OTHERS} private"
     )
-    request = connections.connection_request(
-        requester=member, recipient=third, note=f"Hi {MARK}"
-    )
+    request = connections.connection_request(requester=member, recipient=third, note=f"Hi {MARK}")
     blocked = _user("blocked@example.org", "Loud Crow")
     connections.block_create(blocker=member, blocked=blocked)
     connections.block_create(blocker=third, blocked=member)  # never shown to the member

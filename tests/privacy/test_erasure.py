@@ -157,7 +157,8 @@ def test_the_row_that_anchors_a_conversation_holds_nothing_of_the_person(story: 
     row = User.objects.get(pk=story.member.pk)  # the other member's conversation hangs on it
 
     assert row.erased_at is not None
-    assert row.email.startswith("erased-") and row.email.endswith("@erased.invalid")
+    assert row.email.startswith("erased-")
+    assert row.email.endswith("@erased.invalid")
     assert row.display_name == "deleted member"
     stored = User.objects.annotate(raw=Cast("display_name", models.CharField()))
     assert stored.values_list("raw", flat=True).get(pk=row.pk) == ERASED_NAME
@@ -186,14 +187,14 @@ def test_the_other_member_keeps_their_side_of_the_conversation(story: Story) -> 
     html = page.content.decode()
     inbox = other.get("/messages/").content.decode()
     spanish = other.get(f"/es/messages/{story.conversation.public_id}/").content.decode()
-    sent = other.post(
-        f"/messages/{story.conversation.public_id}/send/", {"body": "Are you there?"}
-    )
+    sent = other.post(f"/messages/{story.conversation.public_id}/send/", {"body": "Are you there?"})
 
     assert page.status_code == 200
-    assert f"{OTHERS} private" in html and MARK not in html
+    assert f"{OTHERS} private" in html
+    assert MARK not in html
     assert "Conversation with deleted member" in html
-    assert "deleted member" in inbox and "Heron" not in inbox
+    assert "deleted member" in inbox
+    assert "Heron" not in inbox
     assert "miembro eliminado" in spanish
     assert Message.objects.filter(conversation=story.conversation).count() == 1
     assert sent.status_code in (200, 400)
@@ -213,12 +214,11 @@ def test_answers_can_stay_as_deleted_member(
     assert kept.author.display_name == "deleted member"
     assert Answer.objects.filter(pk=story.withdrawn.pk).exists() is False
     assert AnswerRevision.objects.filter(answer=kept).exists() is False  # no history
-    assert "deleted member" in html and "Heron" not in html
+    assert "deleted member" in html
+    assert "Heron" not in html
     assert f"Imatinib helped me. {MARK}" in html
     # The marker stays in the kept answer (and what stays in any case), nowhere else.
-    answer_cells = {
-        ("questions_answer", column, kept.pk) for column in ("body", "body_html")
-    }
+    answer_cells = {("questions_answer", column, kept.pk) for column in ("body", "body_html")}
     assert marked_cells(MARK) == kept_cells(story) | answer_cells
 
 
@@ -298,7 +298,8 @@ def test_the_password_and_a_choice_are_needed(story: Story) -> None:
     wrong = client.post(DELETE, {"answers": "erase", "password": "not my password at all"})
     no_choice = client.post(DELETE, {"password": PASSWORD})
 
-    assert wrong.status_code == 400 and "This is not your password." in wrong.content.decode()
+    assert wrong.status_code == 400
+    assert "This is not your password." in wrong.content.decode()
     assert no_choice.status_code == 400
     assert "Please choose what happens to your answers." in no_choice.content.decode()
     assert User.objects.get(pk=story.member.pk).is_active is True
@@ -310,8 +311,7 @@ def test_password_guesses_are_limited(story: Story) -> None:
     client.force_login(story.member)
 
     tries = [
-        client.post(DELETE, {"answers": "erase", "password": f"guess number {n}"})
-        for n in range(6)
+        client.post(DELETE, {"answers": "erase", "password": f"guess number {n}"}) for n in range(6)
     ]
 
     assert [r.status_code for r in tries] == [400] * 5 + [429]

@@ -111,9 +111,7 @@ def test_the_json_holds_the_members_data(story: Story) -> None:
         (f"Gone {MARK}", "deleted", 0),
     ]
     assert [r["text"] for r in sections["answer_revisions"]] == [f"First {MARK}", f"Gone {MARK}"]
-    assert [(v["answer_id"], v["vote"]) for v in sections["votes"]] == [
-        (story.other_answer.pk, 1)
-    ]
+    assert [(v["answer_id"], v["vote"]) for v in sections["votes"]] == [(story.other_answer.pk, 1)]
     assert len(sections["follows"]) == 2  # the questions the member answered
     assert [(q["question"], q["status"]) for q in sections["proposed_questions"]] == [
         (f"Does {MARK} help?", "pending"),
@@ -169,7 +167,8 @@ def test_the_export_holds_nothing_of_anyone_else_nor_a_secret(story: Story) -> N
     everything = b"".join(archive.read(name) for name in archive.namelist()).decode()
 
     assert OTHERS not in everything  # the other members' answers and messages
-    assert story.secret not in everything and story.token.key_hash not in everything
+    assert story.secret not in everything
+    assert story.token.key_hash not in everything
     assert "Calm Lynx" not in everything  # the moderator who read the message
     # Who blocked the member is never said: the blocker's name appears only as the member
     # they asked (their request, which the block ended).
@@ -221,7 +220,8 @@ def test_the_password_is_asked_first(story: Story) -> None:
     assert (wrong.status_code, wrong["Content-Type"]) == (400, "text/html; charset=utf-8")
     assert "This is not your password." in wrong.content.decode()
     assert empty.status_code == 400
-    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
     assert client.get(DOWNLOAD).status_code == 405  # no GET changes or gives anything
 
 
@@ -253,7 +253,8 @@ def test_a_big_account_is_prepared_in_the_background_and_linked_from_settings(
     assert "Your data download is being prepared." in waiting
     assert export.state == DataExport.State.READY
     assert (export.expires_at - export.ready_at).days == services.EXPORT_LINK_DAYS
-    assert "Your data download is ready." in ready and link in ready
+    assert "Your data download is ready." in ready
+    assert link in ready
     data = json.loads(_zip(client.get(link)).read("data.json"))
     assert data["sections"]["account"][0]["display_name"] == f"Heron {MARK}"
 
@@ -284,7 +285,8 @@ def test_asking_again_while_one_is_prepared_gives_that_one(story: Story) -> None
     first = services.export_request(user=story.member)
     second = services.export_request(user=story.member)
 
-    assert first.export is not None and first.archive is None
+    assert first.export is not None
+    assert first.archive is None
     assert second.export == first.export
     assert DataExport.objects.filter(user=story.member).count() == 1
 
@@ -297,5 +299,6 @@ def test_building_twice_stores_once(story: Story) -> None:
     built = services.export_build(export_id=export.pk)
     again = services.export_build(export_id=export.pk)
 
-    assert built is not None and again is not None
+    assert built is not None
+    assert again is not None
     assert (again.ready_at, again.size) == (built.ready_at, built.size)
