@@ -346,3 +346,9 @@ MAP_PLACE_CHANGE_DAYS = env_int("MAP_PLACE_CHANGE_DAYS", 7)
 # Only established entries count toward k: at their place for this many days (a move or a
 # rejoin starts again), so accounts made to fill a cell reveal no one for that long.
 MAP_ESTABLISHED_DAYS = env_int("MAP_ESTABLISHED_DAYS", 14)
+
+# Data rights (docs/privacy.md): a member's data export with at most this many rows in its
+# biggest sections is built while they wait; a bigger one is prepared by a task, and its link
+# works for DATA_EXPORT_DAYS days.
+DATA_EXPORT_INLINE_ROWS = env_int("DATA_EXPORT_INLINE_ROWS", 2000)
+DATA_EXPORT_DAYS = env_int("DATA_EXPORT_DAYS", 7)

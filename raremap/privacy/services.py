@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
@@ -28,10 +29,6 @@ from raremap.questions.services import contributions_erase
 from raremap.treatments.models import TreatmentReportRevision
 from raremap.treatments.services import reports_erase
 
-# An export with at most this many rows in its biggest sections is built while the member
-# waits (well under a second); a bigger one is built by a task (raremap.privacy.tasks).
-EXPORT_INLINE_ROWS = 2_000
-EXPORT_LINK_DAYS = 7  # how long a prepared download stays
 EXPORT_PENDING_HOURS = 24  # a prepared export not ready by then has failed: ask again
 
 
@@ -73,7 +70,8 @@ def export_request(*, user: User) -> ExportRequest:
     member: asking again while one is being prepared returns that one). A new export
     replaces the member's earlier ones."""
     exports_purge()
-    if export_rows(user) <= EXPORT_INLINE_ROWS:
+    # Small: built while the member waits (well under a second); else by a task.
+    if export_rows(user) <= settings.DATA_EXPORT_INLINE_ROWS:
         return ExportRequest(archive=export_zip(user))
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time
@@ -110,7 +108,7 @@ def export_build(*, export_id: int) -> DataExport | None:
         archive=archive,
         size=len(archive),
         ready_at=now,
-        expires_at=now + timedelta(days=EXPORT_LINK_DAYS),
+        expires_at=now + timedelta(days=settings.DATA_EXPORT_DAYS),
     )
     return DataExport.objects.filter(pk=export_id).first()
 

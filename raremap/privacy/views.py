@@ -2,6 +2,7 @@
 their private content, and deleting their account. Each is reachable without agreeing to a
 new privacy notice (raremap.accounts.middleware.CONSENT_FREE_VIEWS)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -40,7 +41,7 @@ def _data_page(request: HttpRequest, form: PasswordConfirmForm, status: int = 20
         "consents": consent_list_for_user(request.user)[:5],
         "reads": read_list_for_member(request.user).count(),
         "can_delete": can_delete_account(request.user),
-        "link_days": services.EXPORT_LINK_DAYS,
+        "link_days": settings.DATA_EXPORT_DAYS,
     }
     return render(request, "privacy/data.html", context, status=status)
 

@@ -229,8 +229,8 @@ def test_the_password_is_asked_first(story: Story) -> None:
 
 
 @pytest.fixture
-def big(settings, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(services, "EXPORT_INLINE_ROWS", 0)
+def big(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DATA_EXPORT_INLINE_ROWS = 0
 
 
 @pytest.mark.usefixtures("big")
@@ -252,7 +252,7 @@ def test_a_big_account_is_prepared_in_the_background_and_linked_from_settings(
     assert (asked.status_code, asked["Location"]) == (302, DATA)
     assert "Your data download is being prepared." in waiting
     assert export.state == DataExport.State.READY
-    assert (export.expires_at - export.ready_at).days == services.EXPORT_LINK_DAYS
+    assert (export.expires_at - export.ready_at).days == 7
     assert "Your data download is ready." in ready
     assert link in ready
     data = json.loads(_zip(client.get(link)).read("data.json"))
