@@ -193,6 +193,8 @@ def test_the_other_member_keeps_their_side_of_the_conversation(story: Story) -> 
     assert f"{OTHERS} private" in html
     assert MARK not in html
     assert "Conversation with deleted member" in html
+    assert "This member's account is closed: they cannot read messages." in html
+    assert 'name="body"' not in html  # no form to write to no one
     assert "deleted member" in inbox
     assert "Heron" not in inbox
     assert "miembro eliminado" in spanish
