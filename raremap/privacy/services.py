@@ -91,28 +91,6 @@ def export_request(*, user: User) -> ExportRequest:
     return ExportRequest(export=export)
 
 
-def export_build(*, export_id: int) -> DataExport | None:
-    """Build a prepared export's zip and keep it until its link expires. Returns the export
-    (None when it is gone: erased, or replaced by a newer one).
-
-    Idempotent (a task may run again after its worker died): the zip is built outside any
-    transaction (a long write transaction would hold SQLite's one write lock), then stored
-    only if the export is still waiting for it."""
-    export = DataExport.objects.select_related("user").filter(pk=export_id).first()
-    if export is None or export.state == DataExport.State.READY:
-        return export
-    archive = export_zip(export.user)
-    now = timezone.now()
-    DataExport.objects.filter(pk=export_id, state=DataExport.State.PENDING).update(
-        state=DataExport.State.READY,
-        archive=archive,
-        size=len(archive),
-        ready_at=now,
-        expires_at=now + timedelta(days=settings.DATA_EXPORT_DAYS),
-    )
-    return DataExport.objects.filter(pk=export_id).first()
-
-
 @transaction.atomic
 def account_erase(*, user: User, keep_answers: bool) -> bool:
     """Erase a member's account and what they put into RareMap, at once: memberships, map

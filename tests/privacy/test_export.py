@@ -16,6 +16,7 @@ from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 from raremap.privacy import services
 from raremap.privacy.export import EXPORTED, LEFT_OUT, SECTION_NAMES, SECTIONS, export_zip
 from raremap.privacy.models import DataExport
+from raremap.privacy.tasks import export_build
 from tests.factories import PASSWORD, UserFactory
 from tests.privacy.conftest import MARK, OTHERS, Story
 
@@ -296,8 +297,8 @@ def test_building_twice_stores_once(story: Story) -> None:
     export = services.export_request(user=story.member).export
     assert export is not None
 
-    built = services.export_build(export_id=export.pk)
-    again = services.export_build(export_id=export.pk)
+    built = export_build(export_id=export.pk)
+    again = export_build(export_id=export.pk)
 
     assert built is not None
     assert again is not None
