@@ -42,3 +42,16 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
         return membership_join(user=kwargs["user"], disease=kwargs["disease"], role=kwargs["role"])
+
+
+def verified(user, role: str = "professional"):  # type: ignore[no-untyped-def]
+    """Record that a moderator verified the member's claimed role (a test shortcut: the
+    moderator's checks live in raremap.communities.services.role_verify)."""
+    from django.utils import timezone
+
+    from raremap.communities.models import RoleVerification
+
+    RoleVerification.objects.create(
+        user=user, role=role, evidence="Checked by a test.", verified_at=timezone.now()
+    )
+    return user

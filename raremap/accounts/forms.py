@@ -1,6 +1,7 @@
 import unicodedata
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -126,6 +127,28 @@ class SignupForm(ConsentForm):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class PasswordRulesMixin:
+    """The rules a new password must follow, as a list of sentences for the page to show.
+
+    Django's help text for a new password is one piece of HTML (a `<ul>`) in a lazy string
+    that has lost its "safe" mark, so Jinja2 escaped it and the page showed the tags. The page
+    lists these sentences itself (`field(…, rules=…)` in core/_forms.html): nothing is marked
+    safe, and the list follows AUTH_PASSWORD_VALIDATORS and the page's language.
+    """
+
+    @property
+    def password_rules(self) -> list[str]:
+        return password_validation.password_validators_help_texts()
+
+
+class SetPasswordForm(PasswordRulesMixin, auth_forms.SetPasswordForm):
+    """A new password from a reset link."""
+
+
+class PasswordChangeForm(PasswordRulesMixin, auth_forms.PasswordChangeForm):
+    """A new password, with the old one."""
 
 
 class ActivationForm(forms.Form):

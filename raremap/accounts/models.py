@@ -82,8 +82,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_demo = models.BooleanField(default=False, editable=False)
     # Points for taking part, kept by the questions services (rule: raremap.questions.reputation).
     reputation = models.IntegerField(default=0, editable=False)
+    # On from sign-up: a member who is not on the site otherwise never learns that someone
+    # asked to connect or wrote to them. The emails hold titles and links only
+    # (raremap.questions.services.notification_emails_send), and each links to the settings.
     notification_emails = models.BooleanField(
-        _("email me about new answers, connection requests and messages"), default=False
+        _("email me about new answers, connection requests and messages"),
+        default=True,
+        help_text=_(
+            "Who answered or wrote, with a link: never the text of an answer, a request or a "
+            "message. Untick to stop these emails."
+        ),
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)

@@ -23,7 +23,9 @@ from raremap.accounts.forms import (
     ActivationForm,
     ConsentForm,
     LoginForm,
+    PasswordChangeForm,
     ProfileForm,
+    SetPasswordForm,
     SignupForm,
     TokenForm,
 )
@@ -167,6 +169,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
+    # Said after logout(), which empties the session: the message lives in the new one (or
+    # its cookie), so the next page shows it.
+    messages.success(request, _("You have logged out."))
     return redirect("catalog:home")
 
 
@@ -187,6 +192,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
+    form_class = SetPasswordForm
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
 
@@ -205,6 +211,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Needs the old password; other sessions end (their session hash no longer matches)."""
 
     template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
     success_url = reverse_lazy("accounts:settings")
 
     def form_valid(self, form):  # type: ignore[no-untyped-def]

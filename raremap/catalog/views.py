@@ -1,4 +1,5 @@
-"""Catalog pages: home, search (with autocomplete), disease page, sources."""
+"""Catalog pages: the home pages (a visitor's and a member's), search (with autocomplete),
+disease page, sources."""
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,8 +10,13 @@ from django.views.decorators.http import require_safe
 
 from raremap.catalog import selectors
 from raremap.catalog.fragments import disease_part
+from raremap.catalog.home import member_home
 from raremap.communities.forms import JoinForm
-from raremap.communities.selectors import membership_get, membership_role_counts
+from raremap.communities.selectors import (
+    community_list_largest,
+    membership_get,
+    membership_role_counts,
+)
 from raremap.core.decorators import cache_for_anonymous
 from raremap.questions.selectors import question_list
 
@@ -21,7 +27,17 @@ SUGGESTIONS = 8
 @require_safe
 @cache_for_anonymous
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "catalog/home.html", {"stats": selectors.catalog_stats()})
+    """One address for everyone: a visitor's home (what RareMap is, one search, the largest
+    communities, how privacy works), kept for visitors by the page cache; or, logged in, the
+    member's own home, private like every member page (no-store: PrivatePageMiddleware)."""
+    if request.user.is_authenticated:
+        context = {"home": member_home(request.user)}
+        response = render(request, "catalog/member_home.html", context)
+    else:
+        context = {"stats": selectors.catalog_stats(), "communities": community_list_largest()}
+        response = render(request, "catalog/home.html", context)
+    patch_vary_headers(response, ["Cookie"])  # the session cookie chooses which home
+    return response
 
 
 @require_safe

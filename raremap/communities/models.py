@@ -17,6 +17,11 @@ class Role(models.TextChoices):
     RESEARCHER = "researcher", _("Researcher")
 
 
+# Roles a member can only claim: they mean something once a moderator has verified them
+# (RoleVerification); pages show a claim and a verified role differently.
+CLAIMED_ROLES = frozenset({Role.PROFESSIONAL, Role.RESEARCHER, Role.ORGANISATION, Role.ADVISER})
+
+
 class Membership(models.Model):
     """A member in one disease community, with one role."""
 
@@ -62,3 +67,35 @@ class RoleCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.disease_id} {self.role} demo={self.is_demo}: {self.count}"
+
+
+class RoleVerification(models.Model):
+    """A moderator's check that a member holds a claimed role (in every community): what was
+    checked, who checked it and when; revoked by a moderator, never deleted while the member
+    has an account (the record of who vouched for whom)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_verifications"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    evidence = models.TextField()  # e.g. "Listed in the national register of physicians, no. …"
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField()
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="uniq_active_role_verification",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} of {self.user_id} verified {self.verified_at:%Y-%m-%d}"

@@ -1,13 +1,16 @@
 """Community reads: memberships and member counts."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Sum
 from django.utils.translation import get_language, override
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership, Role, RoleCount
+from raremap.communities.models import CLAIMED_ROLES, Membership, Role, RoleCount, RoleVerification
 
 # Every member's disease, question, treatments and map page reads the membership: written out
 # in SQL, as the ORM takes ten times longer to build the query than to run it
@@ -22,6 +25,7 @@ def membership_get(user: User, disease: Disease) -> Membership | None:
 
 
 COUNTS_SECONDS = 10 * 60
+LARGEST_LIMIT = 12  # communities whose order is cached: a few more than a page shows
 
 
 @lru_cache(maxsize=16)
@@ -60,7 +64,120 @@ def membership_role_counts(disease: Disease) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class CommunitySize:
+    """A community and its members, as its disease page counts them."""
+
+    disease: Disease  # slug, name and abbreviation only
+    total: int
+    demo: int  # demo members among them
+
+
+LARGEST_KEY = "communities:largest"
+LARGEST_SECONDS = 10 * 60
+
+
+def community_list_largest(*, limit: int = 6) -> list[CommunitySize]:
+    """The communities with the most members, largest first (demo members counted, and said).
+
+    Which communities: read from the kept counts and cached for LARGEST_SECONDS (the order may
+    lag that long). Their numbers: `membership_role_counts`, the disease page's own, so the
+    two pages never show different counts for one community."""
+    rows: list[tuple[int, str, str, str]] | None = cache.get(LARGEST_KEY)
+    if rows is None:
+        ranked = list(
+            RoleCount.objects.values("disease_id")
+            .annotate(n=Sum("count"))
+            .filter(n__gt=0)
+            .order_by("-n", "disease_id")
+            .values_list("disease_id", flat=True)[:LARGEST_LIMIT]
+        )
+        names = Disease.objects.only("slug", "name", "abbreviation").in_bulk(ranked)
+        rows = [
+            (pk, names[pk].slug, names[pk].name, names[pk].abbreviation)
+            for pk in ranked
+            if pk in names
+        ]
+        cache.set(LARGEST_KEY, rows, LARGEST_SECONDS)
+    sizes = []
+    for pk, slug, name, abbreviation in rows:
+        disease = Disease(pk=pk, slug=slug, name=name, abbreviation=abbreviation)
+        counts = membership_role_counts(disease)
+        if counts["total"]:  # the last members left after the order was cached
+            sizes.append(CommunitySize(disease, counts["total"], counts["demo"]))
+    sizes.sort(key=lambda size: (-size.total, size.disease.name))
+    return sizes[:limit]
+
+
+def membership_demo_exists() -> bool:
+    """Whether the site counts demo members anywhere (one read of the small counts table): pages
+    that add up what members did say that the numbers include the demo community."""
+    return RoleCount.objects.filter(is_demo=True, count__gt=0).exists()
+
+
 def membership_list_for_user(user: User) -> list[Membership]:
+    """The member's communities, each with its `role_standing` (verified or self-declared)."""
+    return mark_role_standing(
+        list(
+            Membership.objects.filter(user=user).select_related("disease").order_by("disease__name")
+        )
+    )
+
+
+def mark_role_standing(memberships: list[Membership]) -> list[Membership]:
+    """Set `role_standing` on each membership ("verified", "self-declared" or ""): one query."""
+    verified = verified_roles(m.user_id for m in memberships if m.role in CLAIMED_ROLES)
+    for m in memberships:
+        m.role_standing = role_standing(m.role, (m.user_id, m.role) in verified)  # type: ignore[attr-defined]
+    return memberships
+
+
+def role_standing(role: str, verified: bool) -> str:
+    """How a role is shown: "verified" or "self-declared" for a claimed role, "" for others."""
+    if role not in CLAIMED_ROLES:
+        return ""
+    return "verified" if verified else "self-declared"
+
+
+def verified_roles(user_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(member, role) pairs a moderator has verified and not revoked, among these members."""
+    ids = set(user_ids)
+    if not ids:
+        return set()
+    return set(
+        RoleVerification.objects.filter(user__in=ids, revoked_at=None).values_list("user", "role")
+    )
+
+
+def is_verified(user: User, role: str) -> bool:
+    return bool(
+        user.is_authenticated
+        and RoleVerification.objects.filter(user=user, role=role, revoked_at=None).exists()
+    )
+
+
+def role_claims(*, limit: int = 200) -> list[Membership]:
+    """Memberships in a claimed role whose role no moderator has verified, newest first: what
+    the moderators' verification page lists (one row per member and role)."""
+    verified = RoleVerification.objects.filter(
+        user=OuterRef("user"), role=OuterRef("role"), revoked_at=None
+    )
+    rows = (
+        Membership.objects.filter(role__in=CLAIMED_ROLES, user__is_active=True, user__is_demo=False)
+        .exclude(Exists(verified))
+        .select_related("user", "disease")
+        .order_by("-joined_at")[: limit * 4]
+    )
+    claims: dict[tuple[int, str], Membership] = {}
+    for membership in rows:
+        claims.setdefault((membership.user_id, membership.role), membership)
+    return list(claims.values())[:limit]
+
+
+def role_verifications(*, limit: int = 200) -> list[RoleVerification]:
+    """Verifications in force, newest first (moderators revoke them from this list)."""
     return list(
-        Membership.objects.filter(user=user).select_related("disease").order_by("disease__name")
+        RoleVerification.objects.filter(revoked_at=None)
+        .select_related("user", "verified_by")
+        .order_by("-verified_at")[:limit]
     )

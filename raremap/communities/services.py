@@ -3,13 +3,18 @@
 from collections.abc import Iterable
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
+from raremap.accounts.permissions import is_moderator
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership, RoleCount
+from raremap.communities.models import CLAIMED_ROLES, Membership, RoleCount, RoleVerification
 from raremap.communities.selectors import counts_cache_key
+from raremap.core.text import plain_text
 
 
 def _counts_changed(disease_ids: Iterable[int]) -> None:
@@ -107,3 +112,44 @@ def role_counts_recompute(*, disease_ids: Iterable[int]) -> int:
     ]
     RoleCount.objects.bulk_create(counts, batch_size=2000)
     return len(counts)
+
+
+def _pages_show_roles_of(user: User) -> None:
+    """Pages that show this member's role badge are rendered again (kept question pages)."""
+    from raremap.questions.models import Question
+
+    Question.objects.filter(answers__author=user).update(changed_at=timezone.now())
+
+
+@transaction.atomic
+def role_verify(*, moderator: User, user: User, role: str, evidence: str) -> RoleVerification:
+    """A moderator records that a member holds a claimed role, with what they checked."""
+    if not is_moderator(moderator):
+        raise PermissionDenied
+    if role not in CLAIMED_ROLES:
+        raise ValidationError(_("Only claimed roles are verified."))
+    if moderator.pk == user.pk:
+        raise ValidationError(_("Another moderator verifies your own role."))
+    evidence = plain_text(evidence or "", limit=1000).strip()
+    if not evidence:
+        raise ValidationError(_("Please say what you checked."))
+    current = RoleVerification.objects.filter(user=user, role=role, revoked_at=None).first()
+    if current is not None:
+        return current
+    verification = RoleVerification.objects.create(
+        user=user, role=role, evidence=evidence, verified_by=moderator, verified_at=timezone.now()
+    )
+    _pages_show_roles_of(user)
+    return verification
+
+
+@transaction.atomic
+def role_revoke(*, moderator: User, verification: RoleVerification) -> RoleVerification:
+    """A moderator withdraws a verification; the role is a claim again."""
+    if not is_moderator(moderator):
+        raise PermissionDenied
+    if verification.revoked_at is None:
+        verification.revoked_by, verification.revoked_at = moderator, timezone.now()
+        verification.save(update_fields=["revoked_by", "revoked_at"])
+        _pages_show_roles_of(verification.user)
+    return verification

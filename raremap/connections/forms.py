@@ -31,3 +31,4 @@ class PageForm(forms.Form):
 
     page = forms.IntegerField(min_value=1, max_value=10_000, required=False)
     before = forms.IntegerField(min_value=1, required=False)
+    after = forms.IntegerField(min_value=0, required=False)

@@ -186,7 +186,8 @@ class Message(models.Model):
     hidden_at = models.DateTimeField(null=True, blank=True)  # hidden by a moderator
 
     class Meta:
-        # Serves message_page: one conversation's messages, newest first, paged by id.
+        # Serves message_page (one conversation's messages, newest first, paged by id) and
+        # message_list_after (the page's poll: the messages after an id).
         indexes = [models.Index(fields=["conversation", "-id"], name="message_by_conversation")]
 
     def __str__(self) -> str:

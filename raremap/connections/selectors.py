@@ -122,7 +122,8 @@ class ProfileConnect:
 
     status: "connected", "asked" (the viewer asked), "asked_you" (the owner asked),
     "can_ask", "new_member" (the viewer is still sandboxed), "blocked" (the viewer blocked
-    the owner) or "unavailable" (no shared community, or a demo member).
+    the owner), "demo" (the owner is a fictional demo member, who cannot answer) or
+    "unavailable" (no shared community).
     """
 
     status: str
@@ -164,7 +165,9 @@ def profile_connect(viewer: User, owner: User) -> ProfileConnect | None:
             return ProfileConnect("connected", connection)
         asked = "asked" if connection.requester_id == viewer.pk else "asked_you"
         return ProfileConnect(asked, connection)
-    if owner.is_demo or not shares_community(viewer, owner):
+    if owner.is_demo:
+        return ProfileConnect("demo")
+    if not shares_community(viewer, owner):
         return ProfileConnect("unavailable")
     if not can_send_requests(viewer):
         return ProfileConnect("new_member")
@@ -261,6 +264,16 @@ def message_page(
     rows = rows[:limit]
     rows.reverse()
     return MessagePage(messages=rows, older=older)
+
+
+def message_list_after(
+    conversation: Conversation, *, after: int, limit: int = MESSAGES_PER_PAGE
+) -> list[Message]:
+    """The messages written after message id `after`, oldest first, at most `limit` (what a
+    conversation page polls for; the `message_by_conversation` index serves it)."""
+    return list(
+        Message.objects.filter(conversation=conversation, id__gt=after).order_by("id")[:limit]
+    )
 
 
 def message_get(user: User, conversation_public_id: str, message_id: int) -> Message:

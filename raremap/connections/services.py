@@ -24,6 +24,7 @@ from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from raremap.accounts.models import User
@@ -273,7 +274,12 @@ def _clean_body(sender: User, body: str) -> tuple[str, str]:
     allowed = settings.NEW_MEMBER_LINKS if member_is_new(sender) else TRUSTED_MEMBER_LINKS
     if count_links(body) > allowed:
         raise ValidationError(
-            _("Please use at most %(count)d links in one message.") % {"count": allowed}
+            ngettext(
+                "Please use at most %(count)d link in one message.",
+                "Please use at most %(count)d links in one message.",
+                allowed,
+            )
+            % {"count": allowed}
         )
     html = render_markdown(body)
     if not html:

@@ -25,5 +25,6 @@ urlpatterns = [
     path("messages/", views.conversation_list, name="conversation-list"),
     path("messages/<str:public_id>/", views.conversation_detail, name="conversation-detail"),
     path("messages/<str:public_id>/send/", views.message_send, name="message-send"),
+    path("messages/<str:public_id>/new/", views.message_new, name="message-new"),
     path("messages/<str:public_id>/read/", views.conversation_read, name="conversation-read"),
 ]

@@ -21,7 +21,11 @@ from raremap.accounts.models import User
 from raremap.accounts.permissions import can_view_profile
 from raremap.connections import limits, selectors, services
 from raremap.connections.forms import MessageForm, PageForm, RequestForm
+from raremap.connections.models import Conversation
 from raremap.core.throttle import throttled
+
+# Sent (HX-Trigger) when a message is sent with htmx: the conversation page polls at once.
+SENT_EVENT = "message-sent"
 
 
 def _member(public_id: str) -> User:
@@ -44,6 +48,11 @@ def _page_number(request: HttpRequest) -> int:
 def _before(request: HttpRequest) -> int | None:
     form = PageForm(request.GET)
     return form.cleaned_data["before"] if form.is_valid() else None
+
+
+def _after(request: HttpRequest) -> int | None:
+    form = PageForm(request.GET)
+    return form.cleaned_data["after"] if form.is_valid() else None
 
 
 # --- connections ----------------------------------------------------------------------------
@@ -74,7 +83,7 @@ def connection_request(request: HttpRequest, public_id: str) -> HttpResponse:
     connect = selectors.profile_connect(request.user, owner)  # Http404 if blocked by them
     if connect is None:  # one's own id
         raise Http404("No such member")
-    if connect.status == "unavailable" and not can_view_profile(request.user, owner):
+    if connect.status in ("unavailable", "demo") and not can_view_profile(request.user, owner):
         raise Http404("No such member")  # the page must not name a member hidden elsewhere
     form = RequestForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -170,19 +179,27 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
     return render(request, "connections/conversation_list.html", {"page": page})
 
 
+def _people(conversation: Conversation) -> dict[int, User]:
+    connection = conversation.connection
+    return {
+        connection.requester_id: connection.requester,
+        connection.recipient_id: connection.recipient,
+    }
+
+
 def _conversation_context(request: HttpRequest, public_id: str, form: MessageForm) -> dict:
     conversation = selectors.conversation_get(request.user, public_id)
-    page = selectors.message_page(conversation, before=_before(request))
-    connection = conversation.connection
+    before = _before(request)
+    page = selectors.message_page(conversation, before=before)
     return {
         "conversation": conversation,
         "other": selectors.conversation_other(conversation, request.user),
-        "people": {
-            connection.requester_id: connection.requester,
-            connection.recipient_id: connection.recipient,
-        },
+        "people": _people(conversation),
         "page": page,
         "form": form,
+        # The newest page asks for what is written after its last message (older pages do
+        # not: new messages belong on the newest page).
+        "poll_after": (page.messages[-1].pk if page.messages else 0) if before is None else None,
     }
 
 
@@ -212,22 +229,45 @@ def message_send(request: HttpRequest, public_id: str) -> HttpResponse:
                 form.add_error(None, text)
         else:
             if _is_htmx(request):
-                context = {
-                    "conversation": conversation,
-                    "message": message,
-                    "people": {request.user.pk: request.user},
-                    "form": MessageForm(),
-                    "oob": True,
-                }
-                return render(request, "connections/_sent.html", context)
+                # A fresh form; the page's poll (message_new) then shows the message, and
+                # any the other member wrote meanwhile, in order and once.
+                context = {"conversation": conversation, "form": MessageForm()}
+                response = render(request, "connections/_message_form.html", context)
+                response["HX-Trigger"] = SENT_EVENT
+                return response
             url = reverse("connections:conversation-detail", args=[conversation.public_id])
             return redirect(f"{url}#message-{message.pk}")
     if _is_htmx(request):
-        context = {"conversation": conversation, "form": form, "oob": False}
+        context = {"conversation": conversation, "form": form}
         return render(request, "connections/_message_form.html", context)
     # Nothing typed is lost: the page comes back with the text and the reason.
     context = _conversation_context(request, public_id, form)
     return render(request, "connections/conversation_detail.html", context)
+
+
+@login_required
+@require_safe
+def message_new(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The messages written after `?after=<message id>`: the conversation page polls this
+    with htmx (every few seconds while it is visible, and after sending) and appends them;
+    204 when there are none. Reads only (the page then marks itself read with a POST).
+    Without htmx, the conversation page."""
+    conversation = selectors.conversation_get(request.user, public_id)
+    after = _after(request)
+    if not _is_htmx(request) or after is None:
+        return redirect("connections:conversation-detail", conversation.public_id)
+    new = selectors.message_list_after(conversation, after=after)
+    if not new:
+        return HttpResponse(status=204)
+    context = {
+        "conversation": conversation,
+        "messages": new,
+        "people": _people(conversation),
+        "poll_after": new[-1].pk,
+        "was_empty": after == 0,
+        "from_other": any(message.sender_id != request.user.pk for message in new),
+    }
+    return render(request, "connections/_new_messages.html", context)
 
 
 @login_required

@@ -25,3 +25,13 @@ class NoteForm(forms.Form):
     """The optional note a moderator adds to an action (kept in the audit log)."""
 
     note = forms.CharField(required=False, max_length=TEXT_MAX_LENGTH)
+
+
+class VerifyForm(forms.Form):
+    """What a moderator checked to verify a claimed role (kept with the verification)."""
+
+    evidence = forms.CharField(
+        label=_("What did you check?"),
+        max_length=1000,
+        error_messages={"required": _("Please say what you checked.")},
+    )

@@ -18,12 +18,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from raremap.accounts.models import User
+from raremap.communities import selectors as community_selectors
+from raremap.communities import services as community_services
+from raremap.communities.models import RoleVerification
 from raremap.connections import selectors as connection_selectors
 from raremap.connections.models import ConnectionState
 from raremap.connections.services import connection_decline
 from raremap.core.throttle import Limit, throttled
 from raremap.moderation import selectors, services
-from raremap.moderation.forms import NoteForm, ReportForm
+from raremap.moderation.forms import NoteForm, ReportForm, VerifyForm
 from raremap.moderation.models import ModerationAction, Report, ReportState
 from raremap.moderation.permissions import can_moderate
 from raremap.questions.models import Answer, Question, Status
@@ -277,3 +281,51 @@ def private_moderate(request: HttpRequest, report_id: int, action: str) -> HttpR
     if action == Action.HIDE and not report.message_id:
         raise Http404("No such report")
     return _act(request, action, PRIVATE_ACTIONS[action], report=report)
+
+
+@moderator_only
+@require_http_methods(["GET", "HEAD"])
+def role_list(request: HttpRequest) -> HttpResponse:
+    """Claimed roles waiting for a check, and the verifications in force."""
+    context = {
+        "claims": community_selectors.role_claims(),
+        "verifications": community_selectors.role_verifications(),
+        "form": VerifyForm(),
+    }
+    return render(request, "moderation/roles.html", context)
+
+
+@moderator_only
+@require_POST
+@throttled(MODERATION)
+def role_verify(request: HttpRequest, public_id: str, role: str) -> HttpResponse:
+    member = get_object_or_404(User, public_id=public_id, is_active=True)
+    form = VerifyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Please say what you checked."))
+        community_services.role_verify(
+            moderator=request.user, user=member, role=role, evidence=form.cleaned_data["evidence"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("%(name)s is shown as verified.") % {"name": member.display_name}
+        )
+    return redirect("moderation:role-list")
+
+
+@moderator_only
+@require_POST
+@throttled(MODERATION)
+def role_revoke(request: HttpRequest, verification_id: int) -> HttpResponse:
+    verification = get_object_or_404(
+        RoleVerification.objects.select_related("user"), pk=verification_id, revoked_at=None
+    )
+    community_services.role_revoke(moderator=request.user, verification=verification)
+    messages.success(
+        request,
+        _("%(name)s's role is self-declared again.") % {"name": verification.user.display_name},
+    )
+    return redirect("moderation:role-list")

@@ -32,7 +32,7 @@ from django.utils import timezone, translation
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.demo import demo_email
-from raremap.communities.models import Membership, Role
+from raremap.communities.models import Membership, Role, RoleVerification
 from raremap.communities.services import membership_join
 from raremap.questions.models import Answer, OverviewRevision, Question, Status
 from raremap.questions.services import (
@@ -220,10 +220,18 @@ def _seed_overview(
     if not missing and not unreviewed:
         return 0
     rng = random.Random(f"{key}:overview")
-    used: set[int] = set()
+    # The reviewer is never an editor of a version it reviews (a second person reviews).
+    used: set[int] = {r.editor_id for r in done.values() if r.editor_id is not None}
     editor = authors.pick(Role.PROFESSIONAL, used, rng)
     reviewer = authors.pick(Role.PROFESSIONAL, used, rng)
     with transaction.atomic():
+        # The fictional reviewer is shown as verified, as a moderator would have made them.
+        RoleVerification.objects.get_or_create(
+            user=reviewer,
+            role=Role.PROFESSIONAL,
+            revoked_at=None,
+            defaults={"evidence": "Demo member (fictional).", "verified_at": now},
+        )
         for overview in missing:
             revision = overview_edit(
                 question=question,
@@ -238,6 +246,7 @@ def _seed_overview(
         for overview in overviews:
             revision = done[overview.body]
             if overview.reviewed and not revision.reviewed_by_id:
+                revision.reviewed_at = None  # its reviewer left the shrunk demo: review again
                 overview_review(revision=revision, reviewer=reviewer)
                 reviewed_at = now - timedelta(days=max(overview.days_ago - 5, 0))
                 OverviewRevision.objects.filter(pk=revision.pk).update(reviewed_at=reviewed_at)

@@ -6,24 +6,70 @@ the same for everyone but for a few regions: the viewer's vote box and own-answe
 follow form, the answer form, the overview's edit link and the join button. The page is
 rendered as an anonymous visitor sees it and completed per request by `member_fillers` (a
 dictionary look-up per answer). The key holds Question.changed_at, which every service that
-changes an answer, a vote or a status bumps, so a stale page is never served; member counts,
-names and reputation points may lag KEPT_SECONDS.
+changes an answer, a vote or a status bumps, and the counts the page shows of its community
+(members, people on the map, the other questions' answers: `shown_counts`), read from the
+selectors every disease page reads, so the page never shows a number older than the disease
+page beside it; names and reputation points may lag KEPT_SECONDS.
 """
 
+import hashlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.cache import cache as django_cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
 from raremap.core.shell import KEPT_SECONDS, Filler, KeptPage, Viewer, keep, render_kept
 from raremap.questions import permissions, selectors
 from raremap.questions.forms import AnswerForm
-from raremap.questions.models import Question
+from raremap.questions.models import Answer, Question
+
+
+class AnswerFacts(NamedTuple):
+    """What a member's regions need to know of an answer on a kept question page."""
+
+    author_id: int
+    score: int
+    author_name: str
+    # The author's public id when their profile is open to members (profile_public, active),
+    # else "": as fresh as the kept page (KEPT_SECONDS). Blocks are read per request.
+    profile_id: str
+
+
+@dataclass(frozen=True)
+class ShownCounts:
+    """The community's counts a question page shows, from the one selector of each (cached
+    per disease and forgotten by the services that change them), and a short digest of them
+    for the keys of the kept page and its part."""
+
+    members: dict
+    on_map: int
+    questions: list[selectors.QuestionItem]
+
+    @property
+    def version(self) -> str:
+        numbers = (
+            self.members["total"],
+            self.members["demo"],
+            self.on_map,
+            tuple((q.slug, q.answer_count) for q in self.questions),
+        )
+        return hashlib.blake2b(repr(numbers).encode(), digest_size=8).hexdigest()
+
+
+def shown_counts(disease: Disease) -> ShownCounts:
+    """What a question page shows of its community's counts: three cache reads when warm."""
+    return ShownCounts(
+        members=membership_role_counts(disease),
+        on_map=_on_map(disease),
+        questions=selectors.question_list(disease),
+    )
 
 
 @dataclass(frozen=True)
@@ -35,18 +81,17 @@ class QuestionPart:
     demo: bool  # demo members are counted or the editor text is demo
 
 
-def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
+def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts) -> QuestionPart:
     """The overview (editor text, data sections, digest), member counts and top questions of
-    a question page, from the cache when current. Counts and the other questions' answer
-    numbers may lag KEPT_SECONDS behind."""
+    a question page, from the cache when current (the counts are in its key)."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
-    key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{language}"
+    key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{counts.version}"
+    key += f":{language}"
     part = django_cache.get(key)
     if part is None:
         disease = question.disease
         overview = selectors.overview_current(question)
-        counts = membership_role_counts(disease)
         standard = question.standard
         context = {
             "question": question,
@@ -57,14 +102,14 @@ def question_part(question: Question, *, symptoms_html: str) -> QuestionPart:
             "overview": overview,
             "digest": selectors.digest_list(question),
             "symptoms_html": symptoms_html,
-            "counts": counts,
-            "on_map": _on_map(disease),
-            "questions": selectors.question_list(disease),
+            "counts": counts.members,
+            "on_map": counts.on_map,
+            "questions": counts.questions,
         }
         part = QuestionPart(
             main_html=render_to_string("questions/_question_main.html", context),
             aside_html=render_to_string("questions/_question_aside.html", context),
-            demo=bool(counts["demo"] or (overview and overview.is_demo)),
+            demo=bool(counts.members["demo"] or (overview and overview.is_demo)),
         )
         django_cache.set(key, part, KEPT_SECONDS)
     return part
@@ -88,15 +133,16 @@ def _on_map(disease: Disease) -> int:
 def question_page(
     request: HttpRequest, question: Question, *, symptoms_html: str, sort: str, number: int
 ) -> KeptPage:
-    """The question page as an anonymous visitor sees it, kept until the question changes;
-    its data: {answer id: (author id, score)} of the answers on it."""
+    """The question page as an anonymous visitor sees it, kept until the question or the
+    community's counts change; its data: {answer id: AnswerFacts} of the answers on it."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
-    key = f"questions:page:{question.disease_id}:{question.slug}:{version}:{sort}:{number}"
-    key += f":{language}"
+    counts = shown_counts(question.disease)
+    key = f"questions:page:{question.disease_id}:{question.slug}:{version}:{counts.version}"
+    key += f":{sort}:{number}:{language}"
 
-    def render() -> tuple[str, dict[int, tuple[int, int]]]:
-        part = question_part(question, symptoms_html=symptoms_html)
+    def render() -> tuple[str, dict[int, AnswerFacts]]:
+        part = question_part(question, symptoms_html=symptoms_html, counts=counts)
         page = selectors.answer_page(question, sort=sort, number=number)
         context = {
             "disease": question.disease,
@@ -107,9 +153,28 @@ def question_page(
             "form": AnswerForm(),
         }
         html = render_kept("questions/question_detail.html", context, request)
-        return html, {a.pk: (a.author_id, a.score) for a in page.answers}
+        return html, {a.pk: _facts(a) for a in page.answers}
 
     return keep(key, KEPT_SECONDS, render)
+
+
+def _facts(answer: Answer) -> AnswerFacts:
+    author = answer.author
+    open_profile = author.profile_public and author.is_active
+    return AnswerFacts(
+        author_id=author.pk,
+        score=answer.score,
+        author_name=author.display_name,
+        profile_id=author.public_id if open_profile else "",
+    )
+
+
+def _blocker_ids(user: User) -> set[int]:
+    """Members who blocked `user`: their profiles do not exist for `user` (raremap.connections
+    builds on questions; imported here, when asked, to keep that direction)."""
+    from raremap.connections.selectors import blocker_ids
+
+    return blocker_ids(user)
 
 
 def member_fillers(
@@ -121,7 +186,7 @@ def member_fillers(
     user = request.user
     user_id = user.pk
     language = get_language()
-    answers: dict[int, tuple[int, int]] = page.data
+    answers: dict[int, AnswerFacts] = page.data
     votes = selectors.vote_map(user, question)
     slug = question.disease.slug
     context = {
@@ -131,9 +196,36 @@ def member_fillers(
         "question": question,
     }
 
+    blocked_by: set[int] | None = None  # read once, when a linked author is on the page
+
+    def author(argument: str, anonymous: str) -> str:
+        """The author's name, linked to their profile where the viewer may open it: their own,
+        or one its owner opened to members, unless that owner has blocked the viewer."""
+        nonlocal blocked_by
+        facts = answers[int(argument)]
+        if facts.author_id == user_id:
+            profile_id = user.public_id
+        else:
+            if not facts.profile_id:
+                return anonymous
+            if blocked_by is None:
+                blocked_by = _blocker_ids(user)
+            if facts.author_id in blocked_by:
+                return anonymous
+            profile_id = facts.profile_id
+        return viewer.fragment(
+            "questions/_author.html",
+            (language, profile_id, facts.author_name),
+            lambda: {
+                "LANGUAGE_CODE": language,
+                "profile_id": profile_id,
+                "name": facts.author_name,
+            },
+        )
+
     def vote(argument: str, _anonymous: str) -> str:
         answer_id = int(argument)
-        author_id, score = answers[answer_id]
+        author_id, score = answers[answer_id][:2]
         return vote_box(
             viewer,
             answer_id=answer_id,
@@ -144,7 +236,7 @@ def member_fillers(
 
     def own(argument: str, _anonymous: str) -> str:
         answer_id = int(argument)
-        mine = answers[answer_id][0] == user_id
+        mine = answers[answer_id].author_id == user_id
         return viewer.fragment(
             "questions/_own_links.html",
             (language, answer_id, mine),
@@ -182,6 +274,7 @@ def member_fillers(
         )
 
     return {
+        "author": author,
         "vote": vote,
         "own": own,
         "follow": follow,

@@ -167,6 +167,9 @@ class OverviewRevision(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # In which capacity: a verified healthcare professional, or a moderator (who may not be
+    # one); pages say which.
+    reviewed_as = models.CharField(max_length=20, blank=True)
     is_demo = models.BooleanField(default=False)
 
     class Meta:

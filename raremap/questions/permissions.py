@@ -3,7 +3,8 @@
 from raremap.accounts.models import User
 from raremap.accounts.permissions import is_moderator
 from raremap.communities.models import Membership, Role
-from raremap.questions.models import Answer, Status
+from raremap.communities.selectors import is_verified
+from raremap.questions.models import Answer, OverviewRevision, Status
 
 
 def can_answer(user: User, membership: Membership | None) -> bool:
@@ -34,8 +35,22 @@ def can_edit_overview(user: User, membership: Membership | None) -> bool:
     return bool(membership is not None and membership.role == Role.PROFESSIONAL)
 
 
-def can_review_overview(user: User, membership: Membership | None) -> bool:
-    """Only a healthcare professional (of this community, or a moderator who is one) reviews."""
+def review_capacity(user: User) -> str:
+    """In which capacity a member may mark editor text reviewed: "professional" (a healthcare
+    professional a moderator verified), "moderator", or "" (may not)."""
+    if not user.is_authenticated or not user.is_active:
+        return ""
+    if is_verified(user, Role.PROFESSIONAL):
+        return "professional"
+    return "moderator" if is_moderator(user) else ""
+
+
+def can_review_overview(user: User, revision: OverviewRevision | None) -> bool:
+    """Verified healthcare professionals and moderators review, never a version they wrote:
+    a second person does."""
     return bool(
-        user.is_authenticated and membership is not None and membership.role == Role.PROFESSIONAL
+        revision is not None
+        and revision.editor_id != user.pk
+        and revision.reviewed_at is None
+        and review_capacity(user)
     )

@@ -9,13 +9,14 @@ from functools import lru_cache
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Expression, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Expression, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import get_language, override
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership, Role
+from raremap.communities.models import Membership, Role, RoleVerification
+from raremap.communities.selectors import role_standing
 from raremap.questions.models import (
     Answer,
     DigestItem,
@@ -138,7 +139,7 @@ class AnswerPage:
 
 def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> AnswerPage:
     """One page of a question's published answers, with each author's role in the community
-    (`author_role`, `author_role_label`).
+    (`author_role`, `author_role_label`, and `author_role_standing`: verified or self-declared).
 
     One query whatever the number of answers; the total comes from the kept count, not a
     COUNT(*).
@@ -172,12 +173,21 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
             "author__profile_public",
             "author__is_active",
         )
-        .annotate(author_role=Subquery(role.values("role")[:1]))
+        .annotate(
+            author_role=Subquery(role.values("role")[:1]),
+            author_verified=Exists(
+                RoleVerification.objects.filter(
+                    user=OuterRef("author_id"), role=OuterRef("author_role"), revoked_at=None
+                )
+            ),
+        )
         .order_by(*order)[start : start + ANSWERS_PER_PAGE]
     )
     for answer in page.answers:
-        answer.author_role_label = (  # type: ignore[attr-defined]
-            Role(answer.author_role).label if answer.author_role else ""  # type: ignore[attr-defined]
+        role = answer.author_role  # type: ignore[attr-defined]
+        answer.author_role_label = Role(role).label if role else ""  # type: ignore[attr-defined]
+        answer.author_role_standing = (  # type: ignore[attr-defined]
+            role_standing(role, answer.author_verified) if role else ""  # type: ignore[attr-defined]
         )
     return page
 
@@ -202,6 +212,33 @@ def answer_get_for_author(*, user: User, answer_id: int) -> Answer:
     if answer is None or not user.is_authenticated:
         raise Http404("No such answer")
     return answer
+
+
+@dataclass(frozen=True)
+class AnswerPlace:
+    """Where a published answer is shown: its question and the page of its answers (sorted
+    by votes, the default) that holds it."""
+
+    question: Question
+    page: int
+
+
+def answer_place(answer_id: int) -> AnswerPlace:
+    """The question and page of a published answer (on a published question), or 404. Two
+    queries: the answer, and how many answers come before it (`answer_by_score`)."""
+    answer = (
+        Answer.objects.select_related("question__disease")
+        .only("id", "score", "question")
+        .filter(pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED)
+        .first()
+    )
+    if answer is None:
+        raise Http404("No such answer")
+    # The order of answer_page(sort="score"): score, then newest first.
+    before = Answer.objects.filter(question_id=answer.question_id, status=Status.PUBLISHED).filter(
+        Q(score__gt=answer.score) | Q(score=answer.score, id__gt=answer.pk)
+    )
+    return AnswerPlace(question=answer.question, page=before.count() // ANSWERS_PER_PAGE + 1)
 
 
 def answer_get_published(answer_id: int) -> Answer:
@@ -308,6 +345,46 @@ def notification_unread(user_id: int | Expression, *, messages: bool) -> QuerySe
     if messages:
         return unread.filter(kind=_KIND.NEW_MESSAGE)
     return unread.exclude(kind=_KIND.NEW_MESSAGE)
+
+
+@dataclass(frozen=True)
+class FollowedQuestion:
+    """A question the member follows, with how many of its answers they have not read."""
+
+    disease_slug: str
+    slug: str
+    title: str
+    new_answers: int
+
+
+def followed_question_list(user: User, *, limit: int = 5) -> list[FollowedQuestion]:
+    """The followed questions with new answers (unread notifications the member may still
+    see), the most recent first, in one query; each with its title in the active language."""
+    rows = (
+        notification_unread(user.pk, messages=False)
+        .filter(kind=_KIND.NEW_ANSWER)
+        .values(
+            "answer__question__slug",
+            "answer__question__text",
+            "answer__question__disease__slug",
+            "answer__question__disease__name",
+            "answer__question__disease__abbreviation",
+        )
+        .annotate(new=Count("pk"), newest=Max("pk"))
+        .order_by("-newest")[:limit]
+    )
+    followed = []
+    for row in rows:
+        disease = Disease(
+            slug=row["answer__question__disease__slug"],
+            name=row["answer__question__disease__name"],
+            abbreviation=row["answer__question__disease__abbreviation"],
+        )
+        question = Question(
+            disease=disease, slug=row["answer__question__slug"], text=row["answer__question__text"]
+        )
+        followed.append(FollowedQuestion(disease.slug, question.slug, question.title, row["new"]))
+    return followed
 
 
 # The header's counts on every member's page (raremap.accounts.nav): `notification_unread`

@@ -10,15 +10,15 @@ from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Subquery, Sum, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_tasks.base import Task
 
@@ -36,6 +36,7 @@ from raremap.questions.models import (
     Status,
     Vote,
 )
+from raremap.questions.permissions import can_review_overview, review_capacity
 from raremap.questions.selectors import notification_visible_q, question_rows_cache_key
 from raremap.questions.standard import BY_SLUG
 
@@ -110,16 +111,28 @@ def _check_links(user: User, body: str) -> None:
         allowed = settings.NEW_MEMBER_LINKS
     if count_links(body) > allowed:
         raise ValidationError(
-            _("Please use at most %(count)d links in one answer.") % {"count": allowed}
+            ngettext(
+                "Please use at most %(count)d link in one answer.",
+                "Please use at most %(count)d links in one answer.",
+                allowed,
+            )
+            % {"count": allowed}
         )
+
+
+def answers_to_take_part(user: User) -> int:
+    """How many more published answers the member needs to have taken part (0: they have):
+    NEW_MEMBER_ANSWERS published answers, or TRUSTED_REPUTATION points. Pages that explain
+    the rule take their numbers from here and from those two settings."""
+    if user.reputation >= reputation.TRUSTED_REPUTATION:
+        return 0
+    published = Answer.objects.filter(author=user, status=Status.PUBLISHED).count()
+    return max(settings.NEW_MEMBER_ANSWERS - published, 0)
 
 
 def member_is_new(user: User) -> bool:
     """New until the member has taken part: a few published answers or some reputation."""
-    if user.reputation >= reputation.TRUSTED_REPUTATION:
-        return False
-    published = Answer.objects.filter(author=user, status=Status.PUBLISHED)
-    return published.count() < settings.NEW_MEMBER_ANSWERS
+    return answers_to_take_part(user) > 0
 
 
 def _clean_body(user: User, body: str) -> tuple[str, str]:
@@ -241,12 +254,23 @@ def question_set_status(*, question: Question, status: str) -> Question:
     """Publish (approve), hide or remove a question; approval earns its proposer points."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     was_pending = question.status == Status.PENDING
+    was_published = question.status == Status.PUBLISHED
     question.status = status
     question.save(update_fields=["status"])
     _touch(question.pk, status=status)
     if (was_pending or status == Status.PUBLISHED) and question.author is not None:
         reputation_recompute(user=question.author)
+    if was_published != (status == Status.PUBLISHED):
+        _question_visibility_changed(question.pk)
     return question
+
+
+def _question_visibility_changed(question_id: int) -> None:
+    """Once committed, recount the treatments its answers name: their mentions count only on
+    a published question (raremap.treatments, which builds on answers, as in _answer_changed)."""
+    from raremap.treatments.tasks import question_mentions_recount_task
+
+    transaction.on_commit(lambda: question_mentions_recount_task.enqueue(question_id))
 
 
 @transaction.atomic
@@ -443,9 +467,13 @@ def overview_revert(*, question: Question, editor: User, number: int) -> Overvie
 
 
 def overview_review(*, revision: OverviewRevision, reviewer: User) -> OverviewRevision:
-    """A healthcare professional marks the current version as reviewed."""
+    """A verified healthcare professional or a moderator marks a version as reviewed, never
+    one they wrote (raremap.questions.permissions.can_review_overview)."""
+    if not can_review_overview(reviewer, revision):
+        raise PermissionDenied
     revision.reviewed_by, revision.reviewed_at = reviewer, timezone.now()
-    revision.save(update_fields=["reviewed_by", "reviewed_at"])
+    revision.reviewed_as = review_capacity(reviewer)
+    revision.save(update_fields=["reviewed_by", "reviewed_at", "reviewed_as"])
     _touch(revision.question_id)
     return revision
 
@@ -455,8 +483,8 @@ def _email_line(notification: Notification, base_url: str) -> str:
     kind = Notification.Kind
     if notification.kind == kind.NEW_ANSWER:
         question = notification.answer.question  # type: ignore[union-attr]
-        path = reverse("questions:question-detail", args=[question.disease.slug, question.slug])
-        return f"- {question.title}\n  {base_url}{path}#answer-{notification.answer_id}"
+        path = reverse("questions:answer-detail", args=[notification.answer_id])
+        return f"- {question.title}\n  {base_url}{path}"
     if notification.kind == kind.CONNECTION_REQUEST:
         name = notification.connection.requester.display_name  # type: ignore[union-attr]
         title = _("%(name)s wants to connect") % {"name": name}
@@ -485,10 +513,11 @@ def _email_line(notification: Notification, base_url: str) -> str:
 
 
 def notification_emails_send(*, base_url: str) -> int:
-    """Email each member who asked for it one message listing their new, unread, not yet
-    emailed notifications (titles and links only: no member text in email — never an answer,
-    a connection note or a message). Returns how many emails went out. Does nothing unless
-    settings.NOTIFICATION_EMAILS is on."""
+    """Email each member who has not turned it off (it is on from sign-up) one message listing
+    their new, unread, not yet emailed notifications (titles and links only: no member text in
+    email — never an answer, a connection note or a message), with a link to the setting that
+    stops them. Demo members (addresses that cannot receive mail) get none. Returns how many
+    emails went out. Does nothing unless settings.NOTIFICATION_EMAILS is on."""
     if not settings.NOTIFICATION_EMAILS:
         return 0
     pending = (
@@ -497,6 +526,7 @@ def notification_emails_send(*, base_url: str) -> int:
             read_at__isnull=True,
             emailed_at__isnull=True,
             user__is_active=True,
+            user__is_demo=False,
             user__notification_emails=True,
         )
         .select_related(
@@ -515,14 +545,23 @@ def notification_emails_send(*, base_url: str) -> int:
         by_user.setdefault(notification.user_id, []).append(notification)
     sent = 0
     base_url = base_url.rstrip("/")
+    # The settings page, at the box that stops these emails (log-in first if need be).
+    settings_url = f"{base_url}{reverse('accounts:settings')}#id_notification_emails"
     for notifications in by_user.values():
         user = notifications[0].user
         lines = [_email_line(n, base_url) for n in notifications]
         body = _(
             "Hello %(name)s,\n\nHere is what is new for you on RareMap:\n\n%(lines)s\n\n"
-            "You can turn these emails off in your settings."
-        ) % {"name": user.display_name, "lines": "\n".join(lines)}
-        send_mail(_("New on RareMap"), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+            "To stop these emails, change your settings:\n%(settings)s"
+        ) % {"name": user.display_name, "lines": "\n".join(lines), "settings": settings_url}
+        EmailMessage(
+            _("New on RareMap"),
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+            # Mail programs show it as an "unsubscribe" button (RFC 2369).
+            headers={"List-Unsubscribe": f"<{settings_url}>"},
+        ).send()
         Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
             emailed_at=timezone.now()
         )

@@ -26,6 +26,7 @@ urlpatterns = [
         views.overview_review,
         name="overview-review",
     ),
+    path("answers/<int:answer_id>/", views.answer_detail, name="answer-detail"),
     path("answers/<int:answer_id>/edit/", views.answer_edit, name="answer-edit"),
     path("answers/<int:answer_id>/delete/", views.answer_delete, name="answer-delete"),
     path("answers/<int:answer_id>/history/", views.answer_history, name="answer-history"),

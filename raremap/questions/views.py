@@ -110,6 +110,18 @@ def answer_create(request: HttpRequest, slug: str, qslug: str) -> HttpResponse:
     )
 
 
+@require_safe
+def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
+    """An answer's permanent address: to the page of its question that shows it (sorted by
+    votes, the default), at the answer. What links to one answer links here, since votes move
+    answers between pages."""
+    place = selectors.answer_place(answer_id)
+    url = _question_url(place.question)
+    if place.page > 1:
+        url += f"?page={place.page}"
+    return redirect(f"{url}#answer-{answer_id}")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @throttled(ANSWER_WRITES)
@@ -124,7 +136,7 @@ def answer_edit(request: HttpRequest, answer_id: int) -> HttpResponse:
             _form_error(form, error)
         else:
             messages.success(request, _("Your answer is updated."))
-            return redirect(f"{_question_url(question)}#answer-{answer.pk}")
+            return redirect("questions:answer-detail", answer.pk)
     return render(
         request,
         "questions/answer_form.html",
@@ -160,7 +172,7 @@ def answer_history(request: HttpRequest, answer_id: int) -> HttpResponse:
 def answer_vote(request: HttpRequest, answer_id: int) -> HttpResponse:
     """Vote up or down, change or withdraw a vote; htmx gets the vote box back."""
     answer = selectors.answer_get_published(answer_id)
-    back = f"{_question_url(answer.question)}#answer-{answer.pk}"
+    back = reverse("questions:answer-detail", args=[answer.pk])
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     form = VoteForm(request.POST)
@@ -276,7 +288,9 @@ def overview_history(request: HttpRequest, slug: str, qslug: str) -> HttpRespons
         "revisions": selectors.overview_history(question),
         "can_edit": request.user.is_authenticated
         and permissions.can_edit_overview(request.user, membership),
-        "can_review": permissions.can_review_overview(request.user, membership),
+        "can_review": permissions.can_review_overview(
+            request.user, selectors.overview_current(question)
+        ),
     }
     return render(request, "questions/overview_history.html", context)
 
@@ -301,10 +315,10 @@ def overview_revert(request: HttpRequest, slug: str, qslug: str, number: int) ->
 def overview_review(request: HttpRequest, slug: str, qslug: str) -> HttpResponse:
     disease = disease_part(slug).disease
     question = selectors.question_get(disease, qslug)
-    membership = membership_get(request.user, disease)
     current = selectors.overview_current(question)
-    if current is None or not permissions.can_review_overview(request.user, membership):
+    if not permissions.can_review_overview(request.user, current):
         raise Http404("No such page")
+    assert current is not None  # can_review_overview says so
     services.overview_review(revision=current, reviewer=request.user)
     messages.success(request, _("Thank you: the overview is marked as reviewed."))
     return redirect(_question_url(question))

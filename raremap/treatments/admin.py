@@ -21,7 +21,15 @@ class TreatmentAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "status", "source", "drugbank_id"]
     list_filter = ["status", "kind"]
     search_fields = ["name", "slug", "drugbank_id", "mesh_id"]
-    readonly_fields = ["slug", "source", "proposed_by", "created_at"]
+    # The counts are kept by raremap/treatments/activity.py, never typed.
+    readonly_fields = [
+        "slug",
+        "source",
+        "proposed_by",
+        "created_at",
+        "report_count",
+        "mention_count",
+    ]
     inlines = [NameInline]
     actions = ["approve", "reject"]
 

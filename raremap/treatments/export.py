@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from raremap.catalog.models import Disease
 from raremap.treatments.models import Treatment, TreatmentRanking, TreatmentReport
@@ -184,9 +185,12 @@ def about(*, url: str, disease: Disease | None = None, now: datetime | None = No
             "to choose a treatment."
         ),
         "min_reports": count,
-        "min_reports_rule": _(
+        "min_reports_rule": ngettext(
+            "A treatment appears for a disease only when at least %(count)d member reported it "
+            "for that disease; below that its numbers are never published.",
             "A treatment appears for a disease only when at least %(count)d members reported it "
-            "for that disease; below that its numbers are never published."
+            "for that disease; below that its numbers are never published.",
+            count,
         )
         % {"count": count},
         "scales": _(

@@ -4,11 +4,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dates import MONTHS
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from raremap.treatments.models import ReportedFor, Treatment, TreatmentReport, WhyStopped
 from raremap.treatments.ranking import BURDEN_LABELS, EFFECTIVENESS_LABELS
-from raremap.treatments.selectors import treatment_find
+from raremap.treatments.selectors import treatment_find, treatment_suggest
 from raremap.treatments.services import NOTE_MAX_LENGTH, SIDE_EFFECTS
 
 FIRST_YEAR = 1900
@@ -16,8 +18,19 @@ FIRST_YEAR = 1900
 SERVICE_FIELDS = {"started_on": "started_month", "stopped_on": "stopped_month"}
 
 
-def _scale(labels: dict) -> list[tuple[int, str]]:
-    return [(score, f"{score} – {label}") for score, label in labels.items()]
+def _or_list(names: list[str]) -> str:
+    """ "“a”", "“a” or “b”", "“a”, “b” or “c”", quoted and joined as the active language
+    does."""
+    quoted = [str(_("“%(name)s”") % {"name": name}) for name in names]
+    if len(quoted) == 1:
+        return quoted[0]
+    return str(_("%(names)s or %(last)s") % {"names": ", ".join(quoted[:-1]), "last": quoted[-1]})
+
+
+def _scale(labels: dict) -> list[tuple[int, Promise]]:
+    """A rating's choices, "4 – Clearly helped": lazy, so each request gets its own language
+    (the choices are made once, when the module is imported)."""
+    return [(score, format_lazy("{} – {}", score, label)) for score, label in labels.items()]
 
 
 def _month_field(label: str) -> forms.TypedChoiceField:
@@ -143,6 +156,13 @@ class ReportForm(forms.Form):
         name = self.cleaned_data["treatment"]
         treatment = treatment_find(name)
         if treatment is None:
+            suggestions = treatment_suggest(name)
+            if suggestions:
+                raise ValidationError(
+                    _("We do not know a treatment called “%(name)s”. Did you mean %(names)s?"),
+                    params={"name": name, "names": _or_list(suggestions)},
+                    code="suggest",
+                )
             raise ValidationError(
                 _(
                     "We do not know a treatment called “%(name)s”. Please check the spelling, "

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Sum
 
 from raremap.questions.models import Answer, Status
+from raremap.treatments.activity import mention_counts_refresh
 from raremap.treatments.models import Treatment, TreatmentMention, TreatmentName, TreatmentStatus
 from raremap.treatments.vocabulary import CURATED
 
@@ -282,8 +283,13 @@ def mentions_refresh(*, answer: Answer) -> list[TreatmentMention]:
     with transaction.atomic():
         if Answer.objects.select_for_update(no_key=True).filter(pk=answer.pk).first() is None:
             return []
-        TreatmentMention.objects.filter(answer=answer).delete()
-        return TreatmentMention.objects.bulk_create(rows)
+        old = TreatmentMention.objects.filter(answer=answer)
+        treatment_ids = set(old.values_list("treatment_id", flat=True))
+        old.delete()
+        created = TreatmentMention.objects.bulk_create(rows)
+        # The treatments index counts the answers that name each treatment (activity.py).
+        mention_counts_refresh(treatment_ids=treatment_ids | {row.treatment_id for row in rows})
+        return created
 
 
 @dataclass(frozen=True)
@@ -315,4 +321,5 @@ def mentions_refresh_all(*, batch: int = 500) -> RefreshResult:
         answers += len(chunk)
         mentions += len(rows)
         last = chunk[-1][0]
+    mention_counts_refresh()  # every treatment: the treatments index (activity.py)
     return RefreshResult(answers, mentions, round(time.monotonic() - started, 1))

@@ -45,9 +45,25 @@ class Treatment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What members do with it, kept by raremap/treatments/activity.py for the treatments index:
+    # the reports its disease pages show (rankings with at least TREATMENT_MIN_REPORTS), and
+    # the published answers that name it (as its own page counts them).
+    report_count = models.PositiveIntegerField(default=0)
+    mention_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # Serves treatment_search without a query: approved treatments, the most reported
+            # and discussed first, then by name (every page of 20,000 without a sort).
+            models.Index(
+                "status",
+                (models.F("report_count") + models.F("mention_count")).desc(),
+                "name",
+                "id",
+                name="treatment_by_activity",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=TreatmentKind.values), name="treatment_kind"

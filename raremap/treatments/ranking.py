@@ -46,8 +46,9 @@ treatment and the member's profile country. It iterates result tuples only, neve
 objects, so its memory grows with the number of (disease, treatment) pairs, not with the
 number of reports (2,000,000 reports over 120,000 pairs: 25–35 s and 210 MB on SQLite).
 Reports of deactivated accounts do not count. The rows are replaced per group of diseases in
-short transactions. Report writes enqueue ``rankings_recompute_task`` for their disease once
-they commit.
+short transactions, each also recounting the shown reports of the treatments it touched (the
+treatments index, ``activity.py``). Report writes enqueue ``rankings_recompute_task`` for their
+disease once they commit.
 """
 
 import math
@@ -63,6 +64,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from raremap.catalog.models import Disease
+from raremap.treatments.activity import report_counts_refresh
 from raremap.treatments.models import ReportedFor, TreatmentRanking, TreatmentReport
 
 SCALE = (1, 2, 3, 4, 5)
@@ -206,11 +208,16 @@ def _replace(
     ids = set(locked.order_by("pk").values_list("pk", flat=True))
     newer = TreatmentRanking.objects.filter(disease_id__in=ids, computed_at__gt=now)
     ids -= set(newer.values_list("disease_id", flat=True))
-    TreatmentRanking.objects.filter(disease_id__in=ids).delete()
+    old = TreatmentRanking.objects.filter(disease_id__in=ids)
+    treatment_ids = set(old.values_list("treatment_id", flat=True))
+    old.delete()
     rows = (row for row in _rows(tallies, now) if row.disease_id in ids)
     written = 0
     while batch := list(islice(rows, BATCH)):
         written += len(TreatmentRanking.objects.bulk_create(batch))
+        treatment_ids.update(row.treatment_id for row in batch)
+    # The treatments index counts the reports the rankings show (raremap/treatments/activity.py).
+    report_counts_refresh(treatment_ids=treatment_ids)
     return written
 
 

@@ -5,6 +5,7 @@ never shown, and neither are country counts below it) lives in `ranking_shown`, 
 ranking read goes through `_ranking_rows`, which applies it.
 """
 
+import difflib
 import gettext
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ import pycountry
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
@@ -283,6 +285,50 @@ def treatment_find(text: str) -> Treatment | None:
         .first()
     )
     return name.treatment if name is not None else None
+
+
+# "Did you mean": a name is suggested when it is this close to what was typed (difflib's
+# ratio: "imatinb" → "imatinib" is 0.93, "imatinib" → "nilotinib" 0.71).
+SUGGEST_CUTOFF = 0.8
+SUGGEST_MIN = 4  # shorter words are too close to too many names
+SUGGEST_CANDIDATES = 2000  # names compared at most (a few ms)
+SUGGEST_LENGTH = 3  # candidates differ in length by at most this many letters
+
+
+def treatment_suggest(text: str, *, limit: int = 3) -> list[str]:
+    """Names of approved treatments close to a name that matched none ("imatinb" →
+    imatinib), closest first, one per treatment.
+
+    Candidates are the names that start with the same two letters as the query (a range on
+    the `treatmentname_normalized` index, on SQLite and PostgreSQL alike, with the length
+    near the query's), at most SUGGEST_CANDIDATES; difflib ranks them. A misspelt first or
+    second letter is not corrected: that is what keeps this one indexed query.
+    """
+    typed = normalize_name(text or "")[:200]
+    if len(typed) < SUGGEST_MIN:
+        return []
+    start = typed[:2]
+    rows = (
+        TreatmentName.objects.filter(
+            normalized__gte=start,
+            normalized__lt=start[:-1] + chr(ord(start[-1]) + 1),
+            treatment__status=TreatmentStatus.APPROVED,
+        )
+        .annotate(length=Length("normalized"))
+        .filter(length__gte=len(typed) - SUGGEST_LENGTH, length__lte=len(typed) + SUGGEST_LENGTH)
+        .values_list("normalized", "name", "treatment_id")[:SUGGEST_CANDIDATES]
+    )
+    names: dict[str, tuple[str, int]] = {}
+    for normalized, name, treatment_id in rows:
+        names.setdefault(normalized, (name, treatment_id))
+    suggestions: list[str] = []
+    seen: set[int] = set()
+    for close in difflib.get_close_matches(typed, names, n=limit * 3, cutoff=SUGGEST_CUTOFF):
+        name, treatment_id = names[close]
+        if treatment_id not in seen:
+            seen.add(treatment_id)
+            suggestions.append(name)
+    return suggestions[:limit]
 
 
 def treatment_get_approved(slug: str) -> Treatment | None:

@@ -17,3 +17,19 @@ def mentions_refresh_task(answer_id: int) -> int:
     if answer is None:
         return -1
     return len(mentions_refresh(answer=answer))
+
+
+@task()
+def question_mentions_recount_task(question_id: int) -> int:
+    """Recount the treatments named in a question's answers, after a moderator hid, removed or
+    published the question again (its answers' mentions count only while it is published).
+    Returns how many treatments it recounted.
+
+    Idempotent (raremap/core/tasks.py): it counts afresh, with the treatments' rows locked."""
+    from raremap.treatments.activity import mention_counts_refresh
+    from raremap.treatments.models import TreatmentMention
+
+    named = TreatmentMention.objects.filter(answer__question_id=question_id)
+    treatment_ids = set(named.values_list("treatment_id", flat=True))
+    mention_counts_refresh(treatment_ids=treatment_ids)
+    return len(treatment_ids)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -407,22 +407,33 @@ def treatment_disease_list(treatment: Treatment) -> QuerySet[TreatmentRanking]:
     )
 
 
+# What members do with a treatment (raremap/treatments/activity.py): the index lists the most
+# reported and discussed first, in the order of the `treatment_by_activity` index.
+ACTIVITY = F("report_count") + F("mention_count")
+
+
 def treatment_search(query: str, page: int | str | None) -> Page:
     """Approved treatments with a name starting with the query (all of them without one),
-    20 a page, each with the names that matched."""
+    20 a page: the treatments members report and talk about most first (their counts kept on
+    the row), then the others by name; each with the names that matched."""
     normalized = normalize_name(query or "")
-    treatments = Treatment.objects.filter(status=TreatmentStatus.APPROVED).order_by("name", "pk")
+    treatments = (
+        Treatment.objects.filter(status=TreatmentStatus.APPROVED)
+        .annotate(activity=ACTIVITY)
+        .order_by(ACTIVITY.desc(), "name", "pk")
+    )
     if normalized:
         matching = TreatmentName.objects.filter(normalized__startswith=normalized)
         own = TreatmentName.objects.filter(treatment=OuterRef("pk"))
         treatments = (
             treatments.filter(pk__in=matching.values("treatment_id"))
-            # An exact name first, then treatments whose own name starts so, then the rest.
+            # An exact name first, then treatments whose own name starts so, then the rest;
+            # within each, the most reported and discussed first.
             .annotate(
                 exact=Exists(own.filter(normalized=normalized)),
                 prefix=Exists(own.filter(kind=NameKind.GENERIC, normalized__startswith=normalized)),
             )
-            .order_by("-exact", "-prefix", "name", "pk")
+            .order_by("-exact", "-prefix", ACTIVITY.desc(), "name", "pk")
             .prefetch_related(
                 Prefetch(
                     "names",
@@ -431,7 +442,8 @@ def treatment_search(query: str, page: int | str | None) -> Page:
                 )
             )
         )
-    return Paginator(treatments.only("slug", "name", "kind"), PAGE_SIZE).get_page(page)
+    fields = ("slug", "name", "kind", "report_count", "mention_count")
+    return Paginator(treatments.only(*fields), PAGE_SIZE).get_page(page)
 
 
 def treatment_proposal_list() -> QuerySet[Treatment]:

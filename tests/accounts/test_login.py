@@ -156,3 +156,15 @@ def test_logout_goes_home_logged_out(member_client: Client) -> None:
     assert (response.status_code, response["Location"]) == (302, "/")
     assert SESSION_KEY not in member_client.session
     assert member_client.get(SETTINGS)["Location"] == f"{LOGIN}?next={SETTINGS}"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "said"), [("", "You have logged out."), ("/es", "Has cerrado la sesión.")]
+)
+def test_logout_says_so_once(member_client: Client, prefix: str, said: str) -> None:
+    home = member_client.post(f"{prefix}{LOGOUT}", follow=True)
+    again = member_client.get(f"{prefix}/")
+
+    assert home.redirect_chain == [(f"{prefix}/", 302)]
+    assert said in text_of(home)
+    assert said not in text_of(again)

@@ -44,6 +44,7 @@ def test_signup_creates_an_inactive_user_and_mails_one_link(client: Client) -> N
         False,
     )
     assert user.check_password(NEW["password"]) is True
+    assert user.notification_emails is True  # on from sign-up: turned off in the settings
     assert len(mail.outbox) == 1
     assert (mail.outbox[0].to, mail.outbox[0].subject) == (
         ["new.member@example.org"],

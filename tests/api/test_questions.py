@@ -28,7 +28,7 @@ from raremap.questions.models import (
     Status,
     Vote,
 )
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -233,7 +233,7 @@ def test_question_detail_has_the_current_overview_and_the_published_digest(
         body="A slowly growing **plaque**.",
         sources="[Orphanet](https://www.orpha.net/en/disease/detail/31112)",
     )
-    services.overview_review(revision=current, reviewer=professional)
+    services.overview_review(revision=current, reviewer=verified(UserFactory()))
     OverviewRevision.objects.filter(pk=current.pk).update(created_at=T2, reviewed_at=T3)
 
     response = client.get(SYMPTOMS)

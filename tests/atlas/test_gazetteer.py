@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
 from raremap.atlas.gazetteer import City, fold, places_import, region_names
-from raremap.atlas.models import Place, Precision
+from raremap.atlas.models import Place, PlaceName, Precision
 from raremap.atlas.shapes import world_shapes
 from raremap.catalog.models import CatalogSource
 from tests.conftest import TEST_COUNTRIES
@@ -173,9 +173,14 @@ def test_the_full_import_once(capsys: pytest.CaptureFixture[str]) -> None:
         "regions": 2752,
         "cities": 34006,
         "cities_without_region": 118,
+        "other_names": 90642,
         "skipped": False,
     }
     assert Place.objects.get(code=LYON).pk == lyon_id  # the session's rows kept their ids
+    assert PlaceName.objects.count() == 90642  # the session's other names replaced, not added
+    assert set(
+        PlaceName.objects.filter(place__code="g2510911").values_list("search_key", flat=True)
+    ) >= {"seville", "sevilha", "siviglia", "hispalis"}
     assert _chains_end_at_countries()
     # Every country on the map is a place, where pins and counts can go.
     countries = set(Place.objects.filter(kind=Precision.COUNTRY).values_list("code", flat=True))

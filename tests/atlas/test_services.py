@@ -132,7 +132,7 @@ def test_no_map_without_consent_membership_or_having_taken_part(member, dfsp, pl
             user=member, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
         )
     MembershipFactory(user=member, disease=dfsp)
-    with pytest.raises(ValidationError, match="once they have taken part"):
+    with pytest.raises(ValidationError, match="once you have taken part"):
         services.map_join(
             user=member, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
         )
@@ -195,3 +195,49 @@ def test_a_new_account_is_not_trusted_for_the_map(dfsp, places):
         services.map_join(
             user=user, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
         )
+
+
+def _answer(user, dfsp, slug: str = "symptoms"):  # type: ignore[no-untyped-def]
+    from raremap.questions.services import answer_create, question_ensure
+
+    question = question_ensure(disease=dfsp, slug=slug)
+    return answer_create(user=user, question=question, body="What helped me was Mohs surgery.")
+
+
+def test_the_refusal_says_how_many_more_answers_the_rule_needs(member, dfsp, places, settings):
+    MembershipFactory(user=member, disease=dfsp)
+    settings.NEW_MEMBER_ANSWERS = 2
+    _answer(member, dfsp)  # one answer is not enough when the rule says two
+
+    with pytest.raises(ValidationError) as refused:
+        services.map_join(
+            user=member, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
+        )
+
+    assert refused.value.messages == [
+        "You can put yourself on the map once you have taken part in the community: write 1 "
+        "more answer to its questions, or reach 10 reputation points."
+    ]
+    settings.NEW_MEMBER_ANSWERS = 4  # the sentence follows the rule
+    assert services.answers_needed_to_join(member) == 3
+    assert "write 3 more answers" in services.join_rule_text(3)
+    settings.NEW_MEMBER_ANSWERS = 2
+    _answer(member, dfsp, "diagnosis")
+    assert services.answers_needed_to_join(member) == 0
+    entry = services.map_join(
+        user=member, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
+    )
+    assert entry.place == places.lyon
+
+
+def test_one_day_to_wait_is_said_in_the_singular(trusted, dfsp, places, settings):
+    settings.MAP_K = 1
+    settings.MAP_PLACE_CHANGE_DAYS = 1
+    services.map_join(
+        user=trusted, disease=dfsp, place=places.lyon, precision=Precision.CITY, consent=True
+    )
+    with pytest.raises(ValidationError) as error:
+        services.map_join(
+            user=trusted, disease=dfsp, place=places.paris, precision=Precision.CITY, consent=True
+        )
+    assert error.value.messages == ["You can change your place again in 1 day."]

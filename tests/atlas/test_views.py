@@ -2,9 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
+from raremap.atlas import selectors
 from raremap.atlas.models import MapEntry, Precision
 from raremap.communities.models import Role
+from tests.accounts.helpers import text_of
 from tests.kept import (
     account_links,
     assert_csrf_of,
@@ -90,6 +94,62 @@ def test_opting_in_through_the_form_without_javascript(member_client, trusted, d
     assert done.status_code == 302
     entry = MapEntry.objects.get(membership__user=trusted)
     assert entry.place == places.ara
+
+
+def test_find_without_javascript_searches_and_keeps_what_was_entered(
+    member_client, trusted, dfsp, places
+):
+    url = reverse("atlas:map-join", args=[dfsp.slug])
+    entered = {"place": places.lyon.pk, "precision": Precision.REGION, "consent": "on"}
+
+    found = member_client.post(url, {**entered, "q": "paris", "find": "1"})
+
+    html = found.content.decode()
+    assert found.status_code == 200
+    assert 'role="alert"' not in html  # no error for a form not sent yet
+    assert f'value="{places.paris.pk}"> Paris, Île-de-France, France' in html
+    # The place chosen before, the precision and the consent box are still as entered.
+    assert f'value="{places.lyon.pk}" checked> Keep: Lyon, Auvergne-Rhône-Alpes, France' in html
+    assert f'value="{Precision.REGION}" id="id_precision_1" required checked>' in html
+    assert 'name="consent" id="id_consent" checked' in html
+    assert not MapEntry.objects.exists()
+    # Nothing ticked yet: nothing is ticked after "Find" either, and still no error.
+    bare = member_client.post(url, {"q": "lyo", "find": "1"})
+    assert bare.status_code == 200
+    assert 'role="alert"' not in bare.content.decode()
+    assert "checked" not in bare.content.decode().split('name="consent"')[1].split(">")[0]
+
+
+def test_find_with_htmx_asks_the_place_search_only(member_client, trusted, dfsp, places):
+    html = member_client.get(reverse("atlas:map-join", args=[dfsp.slug])).content.decode()
+
+    find = html.split('name="find"')[1].split(">")[0]
+    assert 'hx-get="/places/search/"' in find
+    assert 'hx-params="q"' in find
+    assert 'hx-target="#place-choices"' in find
+
+
+def test_a_new_member_is_told_before_trying_how_many_answers_they_need(
+    member, member_client, dfsp, settings
+):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=member, disease=dfsp)
+    settings.NEW_MEMBER_ANSWERS = 2
+    rule = (
+        "You can put yourself on the map once you have taken part in the community: write 2 "
+        "more answers to its questions, or reach 10 reputation points."
+    )
+
+    map_page = member_client.get(map_url(dfsp)).content.decode()
+    join_page = member_client.get(reverse("atlas:map-join", args=[dfsp.slug])).content.decode()
+
+    assert rule in map_page
+    assert "Put me on the map" not in map_page
+    assert rule in join_page
+    assert 'name="find"' not in join_page  # no form that can only be refused
+    spanish = member_client.get("/es" + map_url(dfsp)).content.decode()
+    assert "Podrás aparecer en el mapa cuando hayas participado en la comunidad" in spanish
 
 
 def test_withdrawing_is_one_post(member_client, trusted, dfsp, places):
@@ -278,3 +338,57 @@ def test_one_kept_map_page_shows_each_member_only_their_own_region(
     assert_no_csrf_of(again_a, tokens_b, csrf_secret(other_client))
     assert csrf_tokens(anonymous) == []
     assert_no_csrf_of(anonymous, tokens_a, csrf_secret(member_client))
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "Updated {when}, from the places members chose to share."),
+        (
+            "es",
+            "Actualizado el {when}, a partir de los lugares que los miembros eligieron compartir.",
+        ),
+    ],
+)
+def test_the_map_says_when_it_was_updated_in_the_format_of_the_page(
+    client, dfsp, dfsp_map, language, sentence
+):
+    computed_at = selectors.map_summary(dfsp).computed_at
+    with translation.override(language):
+        url = map_url(dfsp)
+        when = date_format(computed_at, "DATETIME_FORMAT")
+
+    page = text_of(client.get(url))
+
+    assert sentence.format(when=when) in page
+    assert "m.." not in page
+
+
+@pytest.mark.parametrize("query", ["", "?place=", "?role=patient"])
+def test_people_without_a_place_leads_members_to_the_map(
+    member_client, trusted, dfsp, dfsp_map, query
+):
+    url = reverse("atlas:people", args=[dfsp.slug]) + query
+
+    response = member_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(map_url(dfsp), 302)]
+    assert "To see who is in a place, choose a country on the map, then a place." in text_of(
+        response
+    )
+
+
+def test_people_without_a_place_sends_others_to_the_public_map(
+    client, member_client, dfsp, dfsp_map
+):
+    url = reverse("atlas:people", args=[dfsp.slug])
+
+    outsider = member_client.get(url, follow=True)  # logged in, not in the community
+
+    assert outsider.redirect_chain == [(map_url(dfsp), 302)]
+    assert "choose a country on the map" not in text_of(outsider)
+    assert client.get(url)["Location"] == f"/accounts/login/?next={url}"
+
+
+def test_people_of_a_disease_that_does_not_exist_is_not_found(member_client, trusted):
+    assert member_client.get("/d/no-such-disease/people/").status_code == 404

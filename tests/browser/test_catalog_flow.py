@@ -17,10 +17,19 @@ def axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])})" for v in violations]
 
 
-def test_search_with_autocomplete_to_the_dfsp_page(site_server: str, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(site_server + "/")
-    page.fill("#site-search", "dfsp")
-    suggestion = page.locator("#search-suggestions a", has_text="Dermatofibrosarcoma protuberans")
+@pytest.mark.parametrize(
+    ("start", "box", "suggestions"),
+    [
+        ("/", "#home-search", "#home-suggestions"),  # the home page's one search
+        ("/about/", "#site-search", "#search-suggestions"),  # the header's, on other pages
+    ],
+)
+def test_search_with_autocomplete_to_the_dfsp_page(
+    site_server: str, page, start: str, box: str, suggestions: str
+) -> None:  # type: ignore[no-untyped-def]
+    page.goto(site_server + start)
+    page.fill(box, "dfsp")
+    suggestion = page.locator(f"{suggestions} a", has_text="Dermatofibrosarcoma protuberans")
     suggestion.first.wait_for()
     suggestion.first.click()
 
@@ -46,7 +55,15 @@ def test_search_works_without_javascript(site_server: str, browser) -> None:  # 
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/search/?q=marfan", "/d/dermatofibrosarcoma-protuberans/", "/accounts/signup/"]
+    "path",
+    [
+        "/",
+        "/es/",
+        "/search/?q=marfan",
+        "/d/dermatofibrosarcoma-protuberans/",
+        "/accounts/signup/",
+        "/treatments/",
+    ],
 )
 def test_pages_have_no_accessibility_violations(site_server: str, browser, path: str) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(bypass_csp=True)  # only to inject axe; the CSP is tested above
@@ -54,6 +71,26 @@ def test_pages_have_no_accessibility_violations(site_server: str, browser, path:
     page.goto(site_server + path)
 
     assert axe_violations(page) == []
+    context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_home_page_has_one_search(site_server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    """The header's search is hidden on the home page, which has its own (and one landmark)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(site_server + "/")
+
+    visible = page.locator("[role=search]:visible")
+    landmarks = page.evaluate(
+        "[...document.querySelectorAll('[role=search]')]"
+        ".filter(e => e.checkVisibility()).map(e => e.getAttribute('aria-label'))"
+    )
+
+    assert visible.count() == 1
+    assert landmarks == ["Search diseases"]
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, f"home-{width}")
     context.close()
 
 

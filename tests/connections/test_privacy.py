@@ -2,6 +2,7 @@
 every path; notes and message bodies never reach logs, notifications or emails."""
 
 import logging
+import re
 
 import pytest
 from django.core import mail
@@ -40,6 +41,7 @@ def _paths(message: Message) -> dict[str, tuple[str, str, dict]]:
     return {
         "page": ("get", f"/messages/{cid}/", {}),
         "older messages": ("get", f"/messages/{cid}/?before={message.pk + 1}", {}),
+        "new messages": ("htmx-get", f"/messages/{cid}/new/?after=0", {}),
         "send": ("post", f"/messages/{cid}/send/", {"body": "Hello there"}),
         "send (htmx)": ("htmx", f"/messages/{cid}/send/", {"body": "Hello there"}),
         "mark read": ("post", f"/messages/{cid}/read/", {}),
@@ -58,6 +60,8 @@ def _ask(client: Client, auth: dict[str, str], how: tuple[str, str, dict]):  # t
         return client.post(path, data)
     if method == "htmx":
         return client.post(path, data, headers={"HX-Request": "true"})
+    if method == "htmx-get":
+        return client.get(path, headers={"HX-Request": "true"})
     if method == "api-get":
         return client.get(path, headers=auth)
     return client.post(path, data, content_type="application/json", headers=auth)
@@ -79,6 +83,7 @@ def _actor(kind: str, message: Message, outsider: User) -> User:
 PATHS = [
     "page",
     "older messages",
+    "new messages",
     "send",
     "send (htmx)",
     "mark read",
@@ -133,6 +138,7 @@ def test_the_paths_above_are_all_the_conversation_paths(written: Message) -> Non
         "connections:conversation-detail",
         "connections:conversation-read",
         "connections:message-send",
+        "connections:message-new",
         "moderation:message-report",
         "api:conversation-list",  # checked for absence above
         "api:message-list",
@@ -249,3 +255,62 @@ def test_a_waiting_request_is_emailed_without_its_note(
     (sent,) = mail.outbox
     assert "Quiet Heron wants to connect\n  https://raremap.example/connections/" in sent.body
     assert "Canary-note" not in sent.body
+
+
+SETTINGS_LINK = "https://raremap.example/accounts/settings/#id_notification_emails"
+
+
+def test_members_who_never_chose_are_emailed_names_and_links_only(
+    pair: tuple[User, User],
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    # Nobody has touched a setting: notification emails are on from sign-up.
+    settings.NOTIFICATION_EMAILS = True
+    member, other = pair
+    asked = services.connection_request(requester=member, recipient=other, note=NOTE)
+
+    assert notification_emails_send(base_url="https://raremap.example/") == 1
+    (request_mail,) = mail.outbox
+    services.connection_accept(user=other, connection=asked)
+    conversation = Conversation.objects.get(connection=asked)
+    services.message_send(sender=member, conversation=conversation, body=BODY)
+    assert notification_emails_send(base_url="https://raremap.example/") == 2
+
+    by_address = {m.to[0]: m for m in mail.outbox[1:]}
+    assert request_mail.to == ["other@example.org"]
+    assert "Quiet Heron wants to connect\n  https://raremap.example/connections/" in (
+        request_mail.body
+    )
+    assert "Brisk Otter accepted your request to connect" in by_address["owner@example.org"].body
+    assert "New message from Quiet Heron" in by_address["other@example.org"].body
+    for sent in mail.outbox:
+        assert sent.body.endswith(f"To stop these emails, change your settings:\n{SETTINGS_LINK}")
+        assert sent.extra_headers["List-Unsubscribe"] == f"<{SETTINGS_LINK}>"
+        assert "Canary" not in sent.subject + sent.body + str(sent.extra_headers)
+
+
+def test_one_untick_in_the_settings_stops_the_emails(
+    asked: Connection,
+    other_client: Client,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.NOTIFICATION_EMAILS = True
+    settings_page = other_client.get("/accounts/settings/").content.decode()
+    box = re.search(r'<input type="checkbox" name="notification_emails"[^>]*>', settings_page)
+    assert box is not None
+    assert box.group().endswith(" checked>")
+
+    other_client.post("/accounts/settings/", {"display_name": "Brisk Otter", "bio": ""})
+
+    assert notification_emails_send(base_url="https://raremap.example/") == 0
+    assert mail.outbox == []
+
+
+def test_demo_members_are_never_emailed(
+    asked: Connection,
+    settings,  # type: ignore[no-untyped-def]
+) -> None:
+    settings.NOTIFICATION_EMAILS = True
+    User.objects.filter(pk=asked.recipient_id).update(is_demo=True)
+
+    assert notification_emails_send(base_url="https://raremap.example/") == 0

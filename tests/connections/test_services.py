@@ -375,3 +375,13 @@ def test_connection_states_match_the_notification_filter() -> None:
         State.PENDING,
         State.ACCEPTED,
     )
+
+
+def test_a_limit_of_one_link_is_said_in_the_singular(conversation: Conversation, settings) -> None:
+    settings.NEW_MEMBER_LINKS = 1
+    other = conversation.connection.recipient  # new
+    with pytest.raises(ValidationError) as error:
+        services.message_send(
+            sender=other, conversation=conversation, body="https://a.example https://b.example"
+        )
+    assert error.value.messages == ["Please use at most 1 link in one message."]

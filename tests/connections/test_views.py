@@ -1,6 +1,7 @@
 """The connection and message pages, with and without htmx."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -74,6 +75,35 @@ def test_no_connect_button_without_a_shared_community(member: User, member_clien
 
     assert "You can connect with members who share a community with you." in page
     assert "Ask Far Away" not in page
+
+
+@pytest.mark.parametrize("has_taken_part", [True, False])
+def test_a_demo_member_s_profile_says_why_there_is_no_connect_button(
+    dfsp: Disease, member: User, member_client: Client, has_taken_part: bool
+) -> None:
+    """Demo members are fictional (no one can log in as one), so no one can connect with
+    them; their profile said "You can connect with members who share a community with you"
+    and showed no button, though both were in the DFSP community."""
+    if has_taken_part:
+        taken_part(member)
+    MembershipFactory(user=member, disease=dfsp)
+    demo = UserFactory(display_name="Demo Lark", profile_public=True, is_demo=True)
+    MembershipFactory(user=demo, disease=dfsp)
+
+    response = member_client.get(profile(demo))
+
+    page = text_of(response)
+    assert (
+        "Demo Lark is a demo member: a fictional member created to show how RareMap works, who "
+        "cannot answer. You can connect with real members who share a community with you."
+    ) in page
+    assert "You can connect with members who share a community with you." not in page
+    assert f"/connections/member/{demo.public_id}/" not in response.content.decode()  # no forms
+    ask = member_client.get(f"/connections/member/{demo.public_id}/ask/")
+    assert "Demo Lark is a demo member" in text_of(ask)
+    assert not Connection.objects.exists()
+    spanish = text_of(member_client.get("/es" + profile(demo)))
+    assert "Demo Lark es un miembro de demostración" in spanish
 
 
 def test_the_ask_page_does_not_name_a_hidden_member(member: User, member_client: Client) -> None:
@@ -198,7 +228,7 @@ def test_block_and_unblock_from_the_pages(conversation: Conversation, other_clie
     assert other_client.get(f"/messages/{conversation.public_id}/").status_code == 404
 
 
-def test_sending_with_htmx_returns_the_message_and_a_fresh_form(
+def test_sending_with_htmx_returns_a_fresh_form_and_asks_the_page_to_poll(
     conversation: Conversation, member_client: Client
 ) -> None:
     url = f"/messages/{conversation.public_id}/send/"
@@ -206,12 +236,128 @@ def test_sending_with_htmx_returns_the_message_and_a_fresh_form(
     response = member_client.post(url, {"body": "*Hello*"}, headers={"HX-Request": "true"})
 
     html = response.content.decode()
-    message = Message.objects.get()
-    assert html.lstrip().startswith(f'<li id="message-{message.pk}" class="message-item mine">')
-    assert "<em>Hello</em>" in html
-    assert 'id="message-form"' in html
-    assert 'hx-swap-oob="true"' in html
+    assert Message.objects.get().body == "*Hello*"
+    assert html.lstrip().startswith('<form id="message-form"')
+    assert 'hx-swap="outerHTML"' in html
     assert "*Hello*" not in html  # the form comes back empty
+    # The page's poll shows the message (and any the other member wrote meanwhile) once.
+    assert response["HX-Trigger"] == "message-sent"
+
+
+def _poll(client: Client, conversation: Conversation, after: int):  # type: ignore[no-untyped-def]
+    url = f"/messages/{conversation.public_id}/new/?after={after}"
+    return client.get(url, headers={"HX-Request": "true"})
+
+
+def test_the_conversation_page_polls_for_new_messages(
+    conversation: Conversation, member_client: Client
+) -> None:
+    url = f"/messages/{conversation.public_id}/"
+
+    html = member_client.get(url).content.decode()
+
+    assert 'id="messages-empty"' in html
+    assert f'hx-get="/messages/{conversation.public_id}/new/"' in html
+    assert 'id="message-after" name="after" value="0"' in html
+    assert 'hx-trigger="every 12s, pagevisible, message-sent from:body"' in html
+
+
+def test_an_older_page_of_messages_does_not_poll(
+    conversation: Conversation, member_client: Client
+) -> None:
+    connection = conversation.connection
+    message = services.message_send(
+        sender=connection.recipient, conversation=conversation, body="Hi"
+    )
+
+    newest = member_client.get(f"/messages/{conversation.public_id}/").content.decode()
+    older = member_client.get(
+        f"/messages/{conversation.public_id}/?before={message.pk}"
+    ).content.decode()
+
+    assert f'id="message-after" name="after" value="{message.pk}"' in newest
+    assert 'id="messages-empty"' not in newest
+    assert 'id="message-poll"' not in older
+
+
+def test_the_poll_returns_the_messages_after_the_last_shown(
+    conversation: Conversation, member_client: Client
+) -> None:
+    connection = conversation.connection
+    first = services.message_send(sender=connection.recipient, conversation=conversation, body="A")
+    second = services.message_send(sender=connection.recipient, conversation=conversation, body="B")
+    mine = services.message_send(sender=connection.requester, conversation=conversation, body="C")
+
+    response = _poll(member_client, conversation, first.pk)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert re.findall(r'<li id="message-(\d+)"', html) == [str(second.pk), str(mine.pk)]
+    assert f'<li id="message-{second.pk}" class="message-item unread">' in html
+    assert f'<li id="message-{mine.pk}" class="message-item mine">' in html
+    assert f'id="message-after" name="after" value="{mine.pk}" hx-swap-oob="true"' in html
+    assert 'id="messages-empty"' not in html  # the page showed messages already
+    # The other member wrote: the page marks itself read again (a POST; the GET changes nothing).
+    assert 'id="mark-read"' in html
+    assert 'hx-trigger="load"' in html
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_first_message_removes_no_messages_yet(
+    conversation: Conversation, member_client: Client
+) -> None:
+    mine = services.message_send(
+        sender=conversation.connection.requester, conversation=conversation, body="Hello"
+    )
+
+    html = _poll(member_client, conversation, 0).content.decode()
+
+    assert f'<li id="message-{mine.pk}" class="message-item mine">' in html
+    assert '<p id="messages-empty" hx-swap-oob="delete"></p>' in html
+    assert 'id="mark-read"' not in html  # only one's own message: nothing to read
+
+
+def test_the_poll_answers_204_when_nothing_is_new(
+    conversation: Conversation, member_client: Client
+) -> None:
+    message = services.message_send(
+        sender=conversation.connection.recipient, conversation=conversation, body="Hi"
+    )
+
+    response = _poll(member_client, conversation, message.pk)
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_poll_without_htmx_goes_to_the_conversation(
+    conversation: Conversation, member_client: Client
+) -> None:
+    url = f"/messages/{conversation.public_id}/new/?after=0"
+
+    response = member_client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/messages/{conversation.public_id}/"
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_poll_costs_the_same_with_1_or_30_new_messages(
+    conversation: Conversation,
+    member_client: Client,
+    django_assert_num_queries: DjangoAssertNumQueries,
+    count: int,
+) -> None:
+    connection = conversation.connection
+    for n in range(count):
+        services.message_send(sender=connection.recipient, conversation=conversation, body=f"{n}")
+
+    # the session with the member, the conversation with both members, the new messages
+    with django_assert_num_queries(3):
+        response = _poll(member_client, conversation, 0)
+
+    assert response.content.decode().count('class="message-item') == count
 
 
 def test_a_refused_message_keeps_its_text(conversation: Conversation, other_client: Client) -> None:
@@ -411,3 +557,38 @@ def test_the_pages_speak_spanish(conversation: Conversation, member_client: Clie
     assert "Solicitudes para ti" in connections
     assert "Mensajes 1 sin leer" in inbox
     assert "Conversación con Brisk Otter" in page
+
+
+@pytest.mark.parametrize(
+    ("prefix", "short", "long", "day"),
+    [
+        ("", "01/02/2026 3:17 a.m.", "Jan. 2, 2026, 3:17 a.m.", "Jan. 2, 2026"),
+        ("/es", "02/01/2026 03:17", "2 de enero de 2026 a las 03:17", "2 de enero de 2026"),
+    ],
+)
+def test_dates_and_times_follow_the_language_of_the_page(
+    conversation: Conversation,
+    member_client: Client,
+    prefix: str,
+    short: str,
+    long: str,
+    day: str,
+) -> None:
+    services.message_send(
+        sender=conversation.connection.recipient, conversation=conversation, body=BODY
+    )
+    when = datetime(2026, 1, 2, 3, 17, tzinfo=UTC)
+    Message.objects.update(created_at=when)
+    Conversation.objects.update(created_at=when, last_message_at=when)
+    Notification.objects.update(created_at=when)
+    Connection.objects.update(created_at=when, responded_at=when)
+
+    page = text_of(member_client.get(f"{prefix}/messages/{conversation.public_id}/"))
+    inbox = text_of(member_client.get(f"{prefix}/messages/"))
+    notifications = text_of(member_client.get(f"{prefix}/notifications/"))
+    connections = text_of(member_client.get(f"{prefix}/connections/"))
+
+    assert f"Brisk Otter {short}" in page
+    assert f"Brisk Otter {short}" in inbox
+    assert long in notifications
+    assert day in connections

@@ -31,6 +31,16 @@ XSS_CORPUS = [
     '[x](https://example.org "title" onmouseover=alert(1))',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "\u003cscript\u003ealert(1)\u003c/script\u003e",
+    # Bare addresses become links: nothing around them may get into the tag.
+    'https://example.org/"onmouseover=alert(1)',
+    "http://example.org'onclick='alert(1)",
+    "https://example.org/<script>alert(1)</script>",
+    "https://example.org/`onfocus=alert(1)`",
+    "javascript:https://example.org",
+    "javascript://example.org/%0aalert(1)",
+    "[https://example.org](javascript:alert(1))",
+    "![https://example.org](https://example.org/x.png)",
+    '<a href="https://example.org">https://example.org</a>',
 ]
 
 
@@ -81,6 +91,49 @@ def test_links_get_rel_and_keep_safe_schemes() -> None:
         '<p><a href="https://www.orpha.net/" rel="nofollow noopener noreferrer ugc">'
         "Orphanet</a></p>"
     )
+
+
+REL = 'rel="nofollow noopener noreferrer ugc"'
+
+
+def test_bare_addresses_become_links() -> None:
+    html = render_markdown("See https://example.org/page for details.")
+
+    assert html == (
+        f'<p>See <a href="https://example.org/page" {REL}>https://example.org/page</a>'
+        " for details.</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Sentence punctuation after an address is not part of it; its own brackets are.
+        (
+            "Read http://a.example/x, then https://b.example/y.",
+            f'<p>Read <a href="http://a.example/x" {REL}>http://a.example/x</a>, then '
+            f'<a href="https://b.example/y" {REL}>https://b.example/y</a>.</p>',
+        ),
+        (
+            "(see https://en.wikipedia.org/wiki/Imatinib_(drug))",
+            f'<p>(see <a href="https://en.wikipedia.org/wiki/Imatinib_(drug)" {REL}>'
+            "https://en.wikipedia.org/wiki/Imatinib_(drug)</a>)</p>",
+        ),
+        # Links written as Markdown, code and other schemes stay as they are.
+        (
+            "[Orphanet](https://www.orpha.net/) `https://code.example`",
+            f'<p><a href="https://www.orpha.net/" {REL}>Orphanet</a> '
+            "<code>https://code.example</code></p>",
+        ),
+        ("javascript:https://a.example", "<p>javascript:https://a.example</p>"),
+        (
+            "ftp://a.example xhttps://a.example https://",
+            "<p>ftp://a.example xhttps://a.example https://</p>",
+        ),
+    ],
+)
+def test_only_whole_http_addresses_become_links(text: str, expected: str) -> None:
+    assert render_markdown(text) == expected
 
 
 def test_headings_are_shifted_below_the_page_outline() -> None:

@@ -16,7 +16,7 @@ from raremap.questions.models import (
     Status,
     Vote,
 )
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_members_with_reputation_may_post_more_links(question: Question, member:
 
     answer = _answer(member, question, "See https://a.example https://b.example https://c.example")
 
-    assert answer.body_html.count("<a ") == 0  # bare URLs are not linked (linkify is off)
+    assert answer.body_html.count("<a ") == 3  # bare addresses are links (core/text.py)
     assert answer.status == Status.PUBLISHED
 
 
@@ -234,9 +234,10 @@ def test_overview_versions_number_up_and_revert_adds_a_version(
         "Orphanet</a></li>\n</ol>"
     )
     assert three.reviewed_at is None
-    services.overview_review(revision=three, reviewer=member)
+    reviewer = verified(UserFactory())
+    services.overview_review(revision=three, reviewer=reviewer)
     three.refresh_from_db()
-    assert three.reviewed_by == member
+    assert (three.reviewed_by, three.reviewed_as) == (reviewer, "professional")
 
 
 def test_notification_emails_are_off_by_default(
@@ -262,8 +263,14 @@ def test_notification_emails_list_titles_and_links_once(
     assert services.notification_emails_send(base_url="https://raremap.example/") == 0
     (mail,) = mailoutbox
     assert mail.to == ["owner@example.org"]
-    assert (
-        "https://raremap.example/d/dermatofibrosarcoma-protuberans/q/best-treatments/"
-        f"#answer-{answer.pk}" in mail.body
-    )
+    assert f"https://raremap.example/answers/{answer.pk}/" in mail.body
     assert "5C1D" not in mail.body
+
+
+def test_a_limit_of_one_link_is_said_in_the_singular(
+    question: Question, member: User, settings
+) -> None:
+    settings.NEW_MEMBER_LINKS = 1
+    with pytest.raises(ValidationError) as error:
+        _answer(member, question, "See https://a.example https://b.example")
+    assert error.value.messages == ["Please use at most 1 link in one answer."]

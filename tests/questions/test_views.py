@@ -1,5 +1,7 @@
 """Question pages: every standard question, answers, votes, follows, overviews, query guards."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -12,7 +14,7 @@ from raremap.questions.forms import answer_list_params
 from raremap.questions.models import Answer, Notification, OverviewRevision, Question, Status
 from raremap.questions.standard import STANDARD_QUESTIONS
 from tests.accounts.helpers import text_of
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +190,34 @@ def test_vote_with_htmx_returns_the_vote_box(
     assert 'value="0" class="up" aria-pressed="true"' in body
 
 
+def test_an_answer_s_address_leads_to_the_page_that_holds_it(
+    client: Client, best: Question
+) -> None:
+    """A treatment page linked to `#answer-8` of the question's first page when that answer
+    was on page 2."""
+    answers = _answers(best, 32)  # 30 a page; equal scores: newest first
+    Answer.objects.filter(pk=answers[0].pk).update(score=3)  # the oldest, voted to the top
+    oldest_unvoted, newest = answers[1], answers[-1]
+
+    def location(answer: Answer) -> str:
+        response = client.get(f"/answers/{answer.pk}/")
+        assert response.status_code == 302
+        return response["Location"]
+
+    assert location(answers[0]) == f"{BEST}#answer-{answers[0].pk}"
+    assert location(newest) == f"{BEST}#answer-{newest.pk}"
+    assert location(oldest_unvoted) == f"{BEST}?page=2#answer-{oldest_unvoted.pk}"
+    assert f'id="answer-{oldest_unvoted.pk}"' in client.get(f"{BEST}?page=2").content.decode()
+    # Page 1: the voted answer and the 29 newest (answers[31] … answers[3]); page 2 the rest.
+    last_on_first = answers[3]
+    assert f'id="answer-{last_on_first.pk}"' in client.get(BEST).content.decode()
+    assert location(last_on_first) == f"{BEST}#answer-{last_on_first.pk}"
+    assert location(answers[2]) == f"{BEST}?page=2#answer-{answers[2].pk}"
+    assert client.get(f"/es/answers/{newest.pk}/")["Location"] == f"/es{BEST}#answer-{newest.pk}"
+    services.answer_set_status(answer=newest, status=Status.HIDDEN)
+    assert client.get(f"/answers/{newest.pk}/").status_code == 404
+
+
 def test_vote_without_javascript_redirects_to_the_answer(
     other_client: Client, member: User, best: Question
 ) -> None:
@@ -197,7 +227,8 @@ def test_vote_without_javascript_redirects_to_the_answer(
     response = other_client.post(f"/answers/{answer.pk}/vote/", {"value": "-1"})
 
     answer.refresh_from_db()
-    assert (response.status_code, response["Location"]) == (302, f"{BEST}#answer-{answer.pk}")
+    assert (response.status_code, response["Location"]) == (302, f"/answers/{answer.pk}/")
+    assert other_client.get(response["Location"])["Location"] == f"{BEST}#answer-{answer.pk}"
     assert answer.score == -1
 
 
@@ -298,10 +329,45 @@ def test_professionals_write_the_overview_and_others_get_404(
     assert response.status_code == 302
     page = text_of(member_client.get(BEST))
     assert "Surgery is the usual first treatment." in page
-    assert "Not yet reviewed by a healthcare professional." in page
-    member_client.post(f"{BEST}overview/review/")
-    assert "Reviewed by a healthcare professional (Quiet Heron)" in text_of(member_client.get(BEST))
-    assert other_client.post(f"{BEST}overview/review/").status_code == 404
+    assert "Not yet reviewed by a verified healthcare professional." in page
+
+
+def test_only_a_second_verified_professional_or_a_moderator_reviews(
+    member_client: Client,
+    other_client: Client,
+    moderator_client: Client,
+    member: User,
+    other_member: User,
+    dfsp: Disease,
+) -> None:
+    # Anyone can say they are a healthcare professional and write the overview...
+    MembershipFactory(user=member, disease=dfsp, role=Role.PROFESSIONAL)
+    MembershipFactory(user=other_member, disease=dfsp, role=Role.PROFESSIONAL)
+    member_client.post(f"{BEST}overview/edit/", {"body": "Surgery first.", "summary": "First"})
+    history = f"{BEST}overview/history/"
+    review = f"{BEST}overview/review/"
+
+    # ...but neither a self-declared professional nor the verified author reviews it.
+    assert other_client.post(review).status_code == 404
+    verified(member)
+    assert "Mark the current version as reviewed" not in text_of(member_client.get(history))
+    assert member_client.post(review).status_code == 404
+    assert "Not yet reviewed by a verified healthcare professional." in text_of(
+        member_client.get(BEST)
+    )
+
+    verified(other_member)
+    assert "Mark the current version as reviewed" in text_of(other_client.get(history))
+    assert other_client.post(review).status_code == 302
+    assert "Reviewed by a verified healthcare professional (Brisk Otter)" in text_of(
+        member_client.get(BEST)
+    )
+    assert other_client.post(review).status_code == 404  # reviewed already
+
+    # A moderator who is no professional reviews too, and the page says so.
+    member_client.post(f"{BEST}overview/edit/", {"body": "Surgery, then checks.", "summary": "2"})
+    assert moderator_client.post(review).status_code == 302
+    assert "Reviewed by a moderator (" in text_of(member_client.get(BEST))
 
 
 def test_overview_history_and_revert(member_client: Client, member: User, best: Question) -> None:
@@ -312,8 +378,29 @@ def test_overview_history_and_revert(member_client: Client, member: User, best: 
     history = text_of(member_client.get(f"{BEST}overview/history/"))
     member_client.post(f"{BEST}overview/revert/1/")
 
-    assert "Version 2 current By Quiet Heron" in history
+    assert "Version 2 current" in history
+    assert ", by Quiet Heron. What changed: v2" in history
     assert OverviewRevision.objects.order_by("-number").first().body == "Version one."
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("", "Jan. 2, 2026, 3:17 a.m., by Quiet Heron. What changed: v1 Not reviewed."),
+        ("/es", "2 de enero de 2026 a las 03:17, por Quiet Heron. Qué cambió: v1 Sin revisar."),
+    ],
+)
+def test_overview_history_times_end_no_sentence_twice(
+    member_client: Client, member: User, best: Question, prefix: str, expected: str
+) -> None:
+    MembershipFactory(user=member, disease=best.disease, role=Role.PROFESSIONAL)
+    services.overview_edit(question=best, editor=member, body="Version one.", summary="v1")
+    OverviewRevision.objects.update(created_at=datetime(2026, 1, 2, 3, 17, tzinfo=UTC))
+
+    history = text_of(member_client.get(f"{prefix}{BEST}overview/history/"))
+
+    assert expected in history
+    assert "m.." not in history
 
 
 def test_propose_a_question(member_client: Client, member: User, dfsp: Disease) -> None:
@@ -351,6 +438,59 @@ def test_question_page_queries_do_not_grow_with_answers(
     with django_assert_num_queries(6):
         response = member_client.get(BEST)
     assert response.content.decode().count('aria-pressed="true"') == count
+
+
+def _profile_link(user: User) -> str:
+    return f'<a class="author" href="/accounts/u/{user.public_id}/">{user.display_name}</a>'
+
+
+def test_answer_authors_link_to_profiles_the_viewer_may_open(
+    client: Client, best: Question, member_client: Client, member: User
+) -> None:
+    from raremap.connections.services import block_create
+
+    MembershipFactory(user=member, disease=best.disease)
+    open_, private, blocker = (
+        UserFactory(display_name="Open Finch", profile_public=True),
+        UserFactory(display_name="Private Wren"),  # profiles are private by default
+        UserFactory(display_name="Blocking Jay", profile_public=True),
+    )
+    for author in (open_, private, blocker):
+        MembershipFactory(user=author, disease=best.disease)
+    for author in (open_, private, blocker, member):
+        services.answer_create(user=author, question=best, body=f"I am {author.display_name}.")
+    block_create(blocker=blocker, blocked=member)
+
+    seen = member_client.get(BEST).content.decode()
+    anonymous = client.get(BEST).content.decode()
+
+    assert _profile_link(open_) in seen
+    assert _profile_link(member) in seen  # one's own profile, private or not
+    assert '<span class="author">Private Wren</span>' in seen
+    assert '<span class="author">Blocking Jay</span>' in seen  # a block is never revealed
+    assert f"/accounts/u/{private.public_id}/" not in seen
+    assert f"/accounts/u/{blocker.public_id}/" not in seen
+    # Visitors cannot open any profile: no links, no member ids.
+    assert "/accounts/u/" not in anonymous
+    assert '<span class="author">Open Finch</span>' in anonymous
+    # Each link leads to a profile the member can open.
+    assert member_client.get(f"/accounts/u/{open_.public_id}/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_linked_authors_cost_one_query_whatever_their_number(
+    count: int, best: Question, member_client: Client, django_assert_num_queries
+) -> None:
+    answers = _answers(best, count)
+    User.objects.filter(answers__in=answers).update(profile_public=True)
+    cache.clear()
+    member_client.get(BEST)  # warm
+
+    # as in the test above (6), and who among the authors has blocked the viewer
+    with django_assert_num_queries(7):
+        response = member_client.get(BEST)
+
+    assert response.content.decode().count('<a class="author" href="/accounts/u/') == count
 
 
 @pytest.mark.parametrize("count", [1, 30])
@@ -447,3 +587,48 @@ def test_member_text_cannot_open_a_region_of_the_kept_page(
     assert "&lt;!--@nav--&gt;x&lt;!--/@nav--&gt;" in html  # the name, escaped
     assert "Quiet Heron" in html  # the real header
     assert html.count('aria-pressed="true"') == 1  # the member's vote is filled in
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("", "Chosen automatically from 1 answer: answers are grouped by meaning"),
+        ("/es", "Elegida automáticamente a partir de 1 respuesta: las respuestas se agrupan"),
+    ],
+)
+def test_a_digest_of_one_answer_says_so_in_the_singular(
+    client: Client, best: Question, django_capture_on_commit_callbacks, prefix: str, expected: str
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        _answers(best, 1)
+
+    page = text_of(client.get(f"{prefix}{BEST}"))
+
+    assert expected in page
+
+
+@pytest.mark.parametrize(("prefix", "day"), [("", "Jan. 2, 2026"), ("/es", "2 de enero de 2026")])
+def test_answer_dates_follow_the_language_of_the_page(
+    client: Client, best: Question, prefix: str, day: str
+) -> None:
+    (answer,) = _answers(best, 1)
+    Answer.objects.filter(pk=answer.pk).update(created_at=datetime(2026, 1, 2, 3, 17, tzinfo=UTC))
+
+    html = client.get(f"{prefix}{BEST}").content.decode()
+
+    assert f'<time datetime="2026-01-02">{day}</time>' in html
+
+
+def test_a_bare_address_in_an_answer_is_a_link(client: Client, best: Question) -> None:
+    author = UserFactory()
+    MembershipFactory(user=author, disease=best.disease)
+    services.answer_create(
+        user=author, question=best, body="My surgeon's notes: https://example.org/dfsp."
+    )
+
+    html = client.get(BEST).content.decode()
+
+    assert (
+        '<p>My surgeon\'s notes: <a href="https://example.org/dfsp" '
+        'rel="nofollow noopener noreferrer ugc">https://example.org/dfsp</a>.</p>'
+    ) in html

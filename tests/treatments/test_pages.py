@@ -203,6 +203,20 @@ def test_a_page_without_reports(client: Client, dfsp: Disease) -> None:
     assert "Not shown yet" not in page
 
 
+def test_a_threshold_of_one_report_is_said_in_the_singular(
+    client: Client, dfsp: Disease, settings
+) -> None:
+    settings.TREATMENT_MIN_REPORTS = 1
+
+    page = text_of(client.get(PAGE))
+
+    assert "No treatment has 1 report from members yet, so there is no ranking yet." in page
+    assert (
+        "Numbers are shown only for treatments with at least 1 report, and countries only when "
+        "at least 1 report comes from them."
+    ) in page
+
+
 def test_unknown_disease_is_404(client: Client) -> None:
     assert client.get("/d/no-such-disease/treatments/").status_code == 404
 

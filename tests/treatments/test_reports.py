@@ -645,3 +645,20 @@ def test_parallel_submissions_of_one_report_count_once() -> None:
     assert len(set(saved)) == 1
     assert TreatmentReport.objects.filter(user=patient).count() == 1
     assert TreatmentReportRevision.objects.count() == 0  # the same values: nothing changed
+
+
+@pytest.mark.django_db
+def test_the_rating_labels_speak_the_language_of_the_page(
+    patient: User, member_client: Client, imatinib: Treatment
+) -> None:
+    english = text_of(member_client.get(REPORT))
+    spanish = text_of(member_client.get(f"/es{REPORT}"))
+
+    assert "1 – No effect 2 – A little 3 – Moderately 4 – Clearly helped" in english
+    assert "1 – None 2 – Mild 3 – Moderate 4 – Severe 5 – Unbearable" in english
+    assert (
+        "1 – Sin efecto 2 – Un poco 3 – Moderadamente 4 – Ayudó claramente 5 – Muy eficaz"
+        in spanish
+    )
+    assert "1 – Ninguna 2 – Leve 3 – Moderada 4 – Intensa 5 – Insoportable" in spanish
+    assert "No effect" not in spanish

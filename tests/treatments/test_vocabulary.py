@@ -345,6 +345,26 @@ def test_pending_rejected_and_unknown_treatments_are_404(
     assert statuses == [404, 404, 404]
 
 
+def test_a_mention_links_to_the_page_of_the_question_that_holds_the_answer(
+    vocabulary: ImportResult, question: Question, member: User, client: Client
+) -> None:
+    """The treatment page linked to `#answer-N` of the question's first page, where the
+    answer was not: it was on page 2."""
+    mention = _answer(member, question, "Imatinib worked for me.")
+    for n in range(30):  # newer answers with as many votes push it to page 2
+        _answer(UserFactory(), question, f"Something else, number {n}.")
+
+    html = client.get("/t/imatinib/").content.decode()
+    link = re.search(r'href="([^"]+)">What are the best treatments', html)
+    assert link is not None
+    landed = client.get(link.group(1), follow=True)
+
+    assert landed.redirect_chain[-1][0] == (
+        f"/d/{question.disease.slug}/q/{question.slug}/?page=2#answer-{mention.pk}"
+    )
+    assert f'id="answer-{mention.pk}"' in landed.content.decode()
+
+
 def test_mentioned_in_counts_only_visible_answers(
     vocabulary: ImportResult,
     dfsp: Disease,
@@ -371,10 +391,10 @@ def test_mentioned_in_counts_only_visible_answers(
     html = response.content.decode()
 
     assert "Mentioned in 1 answer." in text_of(response)
-    assert f'href="/d/{dfsp.slug}/q/best-treatments/#answer-{shown.pk}"' in html
+    assert f'href="/answers/{shown.pk}/"' in html  # lands on the page that holds it
     assert "as “Gleevec”" in text_of(response)
-    assert f"#answer-{hidden.pk}" not in html
-    assert f"#answer-{unpublished.pk}" not in html
+    assert f"/answers/{hidden.pk}/" not in html
+    assert f"/answers/{unpublished.pk}/" not in html
     assert "Does imatinib work" not in html
 
 

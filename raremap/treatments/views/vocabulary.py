@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from raremap.accounts.permissions import is_moderator
+from raremap.communities.selectors import membership_demo_exists
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.throttle import Limit, throttled
 from raremap.treatments import vocabulary
@@ -58,13 +60,21 @@ def moderator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 @require_safe
 @cache_for_anonymous
 def treatment_list(request: HttpRequest) -> HttpResponse:
-    """Every treatment in the vocabulary, or those with a name starting with the query."""
+    """Every treatment in the vocabulary, or those with a name starting with the query: the
+    ones members report and talk about most first, with their counts, then the others."""
     form = TreatmentSearchForm(request.GET)
     query, number = "", 1
     if form.is_valid():
         query = form.cleaned_data["q"].strip()
         number = form.cleaned_data["page"] or 1
-    context = {"query": query, "page": vocabulary.treatment_search(query, number)}
+    page = vocabulary.treatment_search(query, number)
+    counted = any(treatment.activity for treatment in page.object_list)
+    context = {
+        "query": query,
+        "page": page,
+        "demo": counted and membership_demo_exists(),
+        "min_reports": settings.TREATMENT_MIN_REPORTS,
+    }
     return render(request, "treatments/treatment_list.html", context)
 
 

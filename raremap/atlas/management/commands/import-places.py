@@ -34,5 +34,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Imported {result['countries']} countries, {result['regions']} regions and "
             f"{result['cities']} cities ({result['cities_without_region']} without a named "
-            f"region hang from their country) in {result['seconds']} s."
+            f"region hang from their country) with {result['other_names']} other names of "
+            f"cities in {result['seconds']} s."
         )

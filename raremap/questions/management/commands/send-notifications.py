@@ -6,9 +6,9 @@ from raremap.questions.services import notification_emails_send
 
 class Command(BaseCommand):
     help = (
-        "Email members who asked for it about new answers to questions they follow, connection "
-        "requests and new messages — titles and links only (run it daily from cron). Off unless "
-        "NOTIFICATION_EMAILS is set."
+        "Email members (unless they turned it off) about new answers to questions they follow, "
+        "connection requests and new messages — titles and links only (run it daily from cron). "
+        "Off unless NOTIFICATION_EMAILS is set."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

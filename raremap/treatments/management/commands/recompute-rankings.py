@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from raremap.catalog.models import Disease
+from raremap.treatments.activity import activity_counts_refresh
 from raremap.treatments.ranking import rankings_recompute
 
 
 class Command(BaseCommand):
     help = (
         "Recompute the treatment rankings from the members' reports (all diseases, or the "
-        "diseases given by slug). Idempotent: the rows are replaced in one transaction."
+        "diseases given by slug). Idempotent: the rows are replaced in one transaction. For all "
+        "diseases it also recounts the reports and mentions the treatments index shows."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,4 +24,6 @@ class Command(BaseCommand):
                 raise CommandError(f"No such disease: {', '.join(missing)}")
             disease_ids = list(found.values())
         written = rankings_recompute(disease_ids=disease_ids)
+        if disease_ids is None:
+            activity_counts_refresh()
         self.stdout.write(f"{written} rankings written.")

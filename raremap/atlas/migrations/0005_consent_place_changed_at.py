@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('atlas', '0003_map_country'),
+        ('atlas', '0004_place_names'),
     ]
 
     operations = [
