@@ -31,7 +31,7 @@ from raremap.accounts.models import ApiToken, ConsentRecord, User
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 from raremap.atlas.models import MapConsent, MapEntry
 from raremap.atlas.selectors import place_label
-from raremap.communities.models import Membership
+from raremap.communities.models import Membership, RoleVerification
 from raremap.connections.models import Block, Connection, Message, Participant
 from raremap.moderation.models import ModerationAction, Report
 from raremap.moderation.selectors import read_list_for_member
@@ -58,6 +58,10 @@ EXPORTED: dict[str, tuple[str, str]] = {
     "accounts.ConsentRecord": ("consent_records", "your consents to the privacy notice"),
     "accounts.ApiToken": ("api_tokens", "your API tokens' names and dates, never the secrets"),
     "communities.Membership": ("memberships", "the communities you joined and your role"),
+    "communities.RoleVerification": (
+        "role_verifications",
+        "moderators' checks of your claimed role (not those you made as a moderator)",
+    ),
     "questions.Question": ("proposed_questions", "questions you proposed"),
     "questions.Answer": ("answers", "your answers"),
     "questions.AnswerRevision": ("answer_revisions", "earlier texts of your answers"),
@@ -170,6 +174,16 @@ def _tokens(user: User) -> Iterator[Row]:
 def _memberships(user: User) -> Iterator[Row]:
     for m in Membership.objects.filter(user=user).select_related("disease").order_by("pk"):
         yield {**_disease(m.disease), "role": m.role, "joined": _when(m.joined_at)}
+
+
+def _role_verifications(user: User) -> Iterator[Row]:
+    for v in RoleVerification.objects.filter(user=user).order_by("verified_at", "pk"):
+        yield {
+            "role": v.role,
+            "what_was_checked": v.evidence,
+            "verified": _when(v.verified_at),
+            "revoked": _when(v.revoked_at),
+        }
 
 
 def _question(question: Question) -> dict[str, str]:
@@ -465,6 +479,12 @@ SECTIONS: tuple[Section, ...] = (
         _("The communities you joined, with your role."),
         ("disease", "disease_code", "role", "joined"),
         _memberships,
+    ),
+    _section(
+        "role_verifications",
+        _("Moderators' checks of a role you claimed (e.g. healthcare professional)."),
+        ("role", "what_was_checked", "verified", "revoked"),
+        _role_verifications,
     ),
     _section(
         "answers",

@@ -12,6 +12,7 @@ from raremap.atlas.models import MapEntry, Place
 from raremap.atlas.services import map_join
 from raremap.catalog.models import Disease
 from raremap.communities.models import Role
+from raremap.communities.services import role_verify
 from raremap.connections import services as connections
 from raremap.connections.models import Connection, Conversation, Message
 from raremap.moderation.models import Report
@@ -73,6 +74,10 @@ def story(dfsp: Disease, question: Question) -> Story:
     Group.objects.get(name="Moderators").user_set.add(moderator)
     for user in (member, other, third):
         MembershipFactory(user=user, disease=dfsp, role=Role.PATIENT)
+    # A moderator checked the member's claim to be a healthcare professional too.
+    role_verify(
+        moderator=moderator, user=member, role=Role.PROFESSIONAL, evidence=f"Register {MARK}"
+    )
 
     # Questions and answers.
     answer = questions.answer_create(user=member, question=question, body=f"First {MARK}")

@@ -107,6 +107,9 @@ def test_the_json_holds_the_members_data(story: Story) -> None:
     assert [(m["disease_code"], m["role"]) for m in sections["memberships"]] == [
         ("ORPHA:31112", "patient")
     ]
+    assert [(v["role"], v["what_was_checked"]) for v in sections["role_verifications"]] == [
+        ("professional", f"Register {MARK}")
+    ]
     assert [(a["text"], a["status"], a["score"]) for a in sections["answers"]] == [
         (f"Imatinib helped me. {MARK}", "published", 1),
         (f"Gone {MARK}", "deleted", 0),

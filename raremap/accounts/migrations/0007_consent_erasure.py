@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_session'),
+        ('accounts', '0006_notification_emails_on_for_new_members'),
         ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
