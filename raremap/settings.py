@@ -66,7 +66,8 @@ HTTPS = env_bool("RAREMAP_HTTPS", True)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, logged in through the site's log-in with a second factor.
+    "raremap.accounts.admin_site.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -88,6 +89,10 @@ INSTALLED_APPS = [
     "raremap.privacy",
     "django_tasks",
     "django_tasks_db",
+    # Two-factor log-in: authenticator apps (TOTP) and single-use recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "raremap.accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff and moderators are logged out after STAFF_IDLE_SECONDS without a request.
+    "raremap.accounts.middleware.StaffIdleMiddleware",
     # A member who has not agreed to the privacy notice in force is asked to, first.
     "raremap.accounts.middleware.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -258,6 +265,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # reset links live one hour (Django's default is 3 days)
+# Staff and moderators (who can read members' private data) are logged out after this long
+# without a request; the time of their last request is kept in their (database) session.
+STAFF_IDLE_SECONDS = env_int("STAFF_IDLE_SECONDS", 30 * 60)
+if STAFF_IDLE_SECONDS < 60:
+    raise ImproperlyConfigured("STAFF_IDLE_SECONDS must be at least 60")
+# Two-factor log-in (django-otp): the name authenticator apps show; device secrets are not
+# shown in the admin.
+OTP_TOTP_ISSUER = "RareMap"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = DATA_DIR / "mail"

@@ -1,16 +1,21 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from raremap.api import errors as api_errors
 from raremap.api.urls import api
 from raremap.core import views as core_views
 
-handler404 = "raremap.core.views.page_not_found"
-handler500 = "raremap.core.views.server_error"
+# The site's error pages; under /api/ they answer in the API's JSON envelope.
+handler400 = "raremap.api.errors.handler400"
+handler404 = "raremap.api.errors.handler404"
+handler500 = "raremap.api.errors.handler500"
 
 urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("api/v1/", api.urls),
+    # Every other path under /api/ ([\s\S], not ".": a path may hold a line break).
+    re_path(r"^api(?:/[\s\S]*)?\Z", api_errors.not_found, name="api-not-found"),
     path("admin/", admin.site.urls),
 ]
 # Pages: English at /, Spanish at /es/ (the language is in the path, so pages stay cacheable).

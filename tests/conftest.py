@@ -24,7 +24,7 @@ from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from raremap.accounts.models import User
-from tests.accounts.helpers import WINDOW_START, Clock
+from tests.accounts.helpers import WINDOW_START, Clock, verified_login
 from tests.factories import UserFactory
 
 # The embedded site's cache is files every process shares: each test process gets a directory
@@ -182,8 +182,9 @@ def moderator(db: None) -> User:
 
 @pytest.fixture
 def moderator_client(moderator: User) -> Client:
+    """The moderator, logged in with two-factor log-in passed (the moderation pages need it)."""
     client = Client()
-    client.force_login(moderator)
+    verified_login(client, moderator)
     return client
 
 

@@ -6,9 +6,10 @@ session imported once (tests/conftest.py refuses a bare transaction=True).
 """
 
 import pytest
-from django.conf import settings
+from django.apps import apps
 
-APPS_WITHOUT_CATALOG = [app for app in settings.INSTALLED_APPS if app != "raremap.catalog"]
+# App names, not INSTALLED_APPS entries (the admin is named by its AppConfig class there).
+APPS_WITHOUT_CATALOG = [app.name for app in apps.get_app_configs() if app.name != "raremap.catalog"]
 
 transactional = pytest.mark.django_db(transaction=True, available_apps=APPS_WITHOUT_CATALOG)
 

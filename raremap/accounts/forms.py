@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from raremap.accounts.models import User
+from raremap.accounts.selectors import display_name_taken
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 
 DISPLAY_NAME_MIN = 3
@@ -28,10 +29,7 @@ def clean_display_name(value: str, *, owner: User | None = None) -> str:
             _("A display name has %(min)d to %(max)d characters.")
             % {"min": DISPLAY_NAME_MIN, "max": DISPLAY_NAME_MAX}
         )
-    taken = User.objects.filter(display_name__iexact=name)
-    if owner is not None:
-        taken = taken.exclude(pk=owner.pk)
-    if taken.exists():
+    if display_name_taken(name, owner=owner):
         raise forms.ValidationError(_("This display name is taken. Please choose another."))
     return name
 
@@ -152,7 +150,23 @@ class PasswordChangeForm(PasswordRulesMixin, auth_forms.PasswordChangeForm):
 
 
 class ActivationForm(forms.Form):
+    """The password chosen at sign-up; and a new display name when someone took the chosen one
+    before the account was confirmed (a sign-up holds no name until then)."""
+
     password = _password_field("current-password", _("The password you chose when you signed up."))
+
+    def __init__(self, *args: object, user: User, name_taken: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+        if name_taken:
+            self.fields["display_name"] = _display_name_field()
+            self.fields["display_name"].help_text = _(
+                "Someone took “%(name)s” while your account waited to be confirmed. "
+                "Please choose another name."
+            ) % {"name": user.display_name}
+
+    def clean_display_name(self) -> str:
+        return clean_display_name(self.cleaned_data["display_name"], owner=self.user)
 
 
 class LoginForm(forms.Form):
@@ -189,4 +203,17 @@ class TokenForm(forms.Form):
         label=_("Name"),
         max_length=50,
         help_text=_("What the token is for, e.g. the script or app that uses it."),
+    )
+
+
+class CodeForm(forms.Form):
+    """A code from the authenticator app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+        help_text=_("The 6 digits your authenticator app shows, or one of your recovery codes."),
     )

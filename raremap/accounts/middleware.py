@@ -8,16 +8,19 @@ member, a hash made with an older secret, an inactive account — goes down Djan
 which handles it (cycling the key, flushing, anonymous).
 """
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import auth
+from django.contrib import auth, messages
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
@@ -52,6 +55,42 @@ class AuthenticationMiddleware(DjangoAuthentication):
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
         request.user = get_user(request)
+
+
+# When the member last made a request (seconds since the epoch), in the session.
+LAST_SEEN_KEY = "_last_seen"
+# The time is written at most this often: not a session write on every request.
+LAST_SEEN_PRECISION = 60
+
+
+class StaffIdleMiddleware:
+    """Log staff and moderators out after STAFF_IDLE_SECONDS without a request.
+
+    The time of their last request lives in their session, which lives in the database, so
+    every process and node sees the same one; it is written at most once a minute.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Imported when used: twofactor reads django-otp's models.
+        from raremap.accounts.twofactor import needs_second_factor
+
+        user = request.user
+        if user.is_authenticated and needs_second_factor(user):
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_KEY)
+            if isinstance(last_seen, int) and now - last_seen > settings.STAFF_IDLE_SECONDS:
+                auth.logout(request)
+                messages.info(
+                    request,
+                    _("You were logged out after a while without activity. Please log in again."),
+                )
+                return redirect_to_login(request.get_full_path())
+            if not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_PRECISION:
+                request.session[LAST_SEEN_KEY] = now
+        return self.get_response(request)
 
 
 # What a member who has not agreed to the notice in force may still do: read it and agree,

@@ -112,10 +112,14 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         constraints = [
-            # Erased accounts all read "deleted member" (DisplayNameField).
+            # A sign-up that was never confirmed holds no name: if it did, anyone could learn
+            # whether an address has an account by signing it up and trying the name again.
+            # The name is checked again when the account is confirmed (accounts.views.activate).
+            # An erased account's row (inactive, never to log in again) holds none either: they
+            # all read "deleted member" (DisplayNameField).
             models.UniqueConstraint(
                 Lower("display_name"),
-                condition=models.Q(erased_at__isnull=True),
+                condition=models.Q(is_active=True) | models.Q(last_login__isnull=False),
                 name="uniq_display_name_ci",
             ),
         ]

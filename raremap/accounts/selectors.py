@@ -1,4 +1,6 @@
+from django.db.models import Q
 from django.http import Http404
+from django_otp.plugins.otp_static.models import StaticToken
 
 from raremap.accounts.models import ApiToken, User
 from raremap.accounts.permissions import can_view_profile
@@ -17,3 +19,21 @@ def token_list_for_user(user: User) -> list[ApiToken]:
     return list(
         ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at", "-id")
     )
+
+
+# Accounts whose name counts: every one but a sign-up never confirmed (see User.Meta).
+HOLDS_NAME = Q(is_active=True) | Q(last_login__isnull=False)
+
+
+def display_name_taken(name: str, *, owner: User | None = None) -> bool:
+    """Whether another account holds `name` (in any case). Pending sign-ups hold none, so that
+    a name says nothing about whether an address has signed up."""
+    taken = User.objects.filter(HOLDS_NAME, display_name__iexact=name)
+    if owner is not None:
+        taken = taken.exclude(pk=owner.pk)
+    return taken.exists()
+
+
+def recovery_codes_left(user: User) -> int:
+    """How many of the member's recovery codes are still unused."""
+    return int(StaticToken.objects.filter(device__user=user, device__confirmed=True).count())

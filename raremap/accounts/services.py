@@ -18,6 +18,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from raremap.accounts.models import ApiToken, ConsentRecord, User
 from raremap.accounts.notice import NOTICE_VERSIONS
@@ -107,8 +109,9 @@ def user_signup(
 ) -> User | None:
     """Create an inactive account and mail a confirmation link; return it (None if none).
 
-    Every outcome looks the same to the visitor and takes about as long (the password is
-    hashed on every path), so the page tells nobody whether the address has an account:
+    Every outcome looks the same to the visitor and does the same work (the password is hashed
+    once and one mail is sent on every path), so nothing tells whether the address has an
+    account; nor does the display name, which a pending account does not hold (User.Meta):
     - a new address gets an account and a link;
     - an address whose account is confirmed gets a notice mail, and nothing changes;
     - an address whose account was never confirmed gets the new details and a new link,
@@ -133,18 +136,31 @@ def user_signup(
                 user.display_name = display_name
                 user.set_password(password)
                 user.save(update_fields=["display_name", "password"])
-    except IntegrityError:  # the same address or display name signed up in parallel
+    except IntegrityError:  # the same address signed up in parallel
         return None
     _send_activation(user, base_url, next_url)
     return user
 
 
-def user_activate(*, user: User, token: str) -> bool:
-    """Activate a pending account if the token is valid for it; say whether it did."""
+def user_activate(*, user: User, token: str, display_name: str = "") -> bool:
+    """Activate a pending account if the token is valid for it; say whether it did.
+
+    The account takes its display name only now (a pending one holds none: User.Meta), under a
+    new `display_name` if given. Raises IntegrityError if another account holds the name.
+    """
     if user.is_active or not activation_token.check_token(user, token):
         return False
     user.is_active = True
-    user.save(update_fields=["is_active"])
+    fields = ["is_active"]
+    if display_name:
+        user.display_name = display_name
+        fields.append("display_name")
+    try:
+        with transaction.atomic():
+            user.save(update_fields=fields)
+    except IntegrityError:
+        user.is_active = False
+        raise
     return True
 
 
@@ -252,3 +268,40 @@ def token_mark_used(*, token: ApiToken) -> bool:
     written = ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
     return bool(written)
+
+
+# --- two-factor log-in (raremap.accounts.twofactor) -----------------------------------------
+
+RECOVERY_CODES = 10
+
+
+@transaction.atomic
+def two_factor_enable(*, user: User, key: str, last_t: int) -> tuple[TOTPDevice, list[str]]:
+    """Turn two-factor log-in on with an authenticator whose first code was checked (`last_t`
+    is that code's time step: it cannot be used again). Returns the device and a fresh set of
+    recovery codes, which are shown once; earlier devices and codes are replaced."""
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(
+        user=user, name="authenticator", key=key, confirmed=True, last_t=last_t
+    )
+    return device, recovery_codes_renew(user=user)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user: User) -> list[str]:
+    """New single-use recovery codes (django-otp's static device); the old ones stop working."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "recovery codes", "confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def two_factor_disable(*, user: User) -> None:
+    """Turn two-factor log-in off: the authenticator and the recovery codes are deleted, so no
+    session counts as having passed it any more (raremap.accounts.twofactor.is_verified)."""
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()

@@ -1,6 +1,7 @@
 """Account pages: sign-up, activation, log-in/out, password reset, profile and settings."""
 
 import copy
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -18,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from raremap.accounts import services
+from raremap.accounts import services, twofactor
 from raremap.accounts.forms import (
     ActivationForm,
+    CodeForm,
     ConsentForm,
     LoginForm,
     PasswordChangeForm,
@@ -32,7 +34,12 @@ from raremap.accounts.forms import (
 from raremap.accounts.models import User
 from raremap.accounts.notice import NOTICE_VERSIONS, PRIVACY_NOTICE_VERSION, notice_template
 from raremap.accounts.permissions import is_moderator
-from raremap.accounts.selectors import profile_get, token_list_for_user
+from raremap.accounts.selectors import (
+    display_name_taken,
+    profile_get,
+    recovery_codes_left,
+    token_list_for_user,
+)
 from raremap.communities.selectors import membership_list_for_user
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.throttle import (
@@ -53,10 +60,16 @@ RESET_PER_ADDRESS = Limit("reset-address", 3, 60 * 60)
 PASSWORD_CHANGE = Limit("password-change", 5, 30 * 60)  # guesses of the old password
 PROFILE_EDIT = Limit("profile-edit", 30, 60 * 60)
 
+LOGIN_CODE = Limit("login-code", 5, 30 * 60)  # guesses of a second-factor code, per member
+TWO_FACTOR = Limit("two-factor", 30, 60 * 60)  # enrolment and its changes
+
 FAILED_LOGIN = gettext_lazy("That email address and password do not match an active account.")
+WRONG_CODE = gettext_lazy(
+    "This code does not work. Check that the clock of your phone is right, or use a recovery code."
+)
 
 
-def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
     """The `next` parameter if it is an absolute path on this site; otherwise `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target.startswith("/") and url_has_allowed_host_and_scheme(
@@ -78,7 +91,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("catalog:home")
     form = SignupForm(_posted(request))
-    next_url = _safe_next(request, "")
+    next_url = safe_next(request, "")
     if form.is_valid():
         email = form.cleaned_data["email"].lower()
         # Silently: the answer must not differ.
@@ -120,32 +133,46 @@ def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     if user is None:
         return render(request, "accounts/activate.html", {"valid": False})
     valid = not user.is_active and services.activation_token.check_token(user, token)
-    form = ActivationForm(request.POST if request.method == "POST" else None)
+    # A pending sign-up holds no name (User.Meta): ask for another if someone took it since.
+    name_taken = valid and display_name_taken(user.display_name, owner=user)
+    form = ActivationForm(_posted(request), user=user, name_taken=name_taken)
     if valid and form.is_bound:
         # The password proves the person at the link is the one who signed up: someone who
         # signed up with another person's address cannot take over the confirmed account.
         retry = throttle_hit(LOGIN_PER_ACCOUNT, user.email, fail_open=False)
         if retry:
             return too_many_requests(request, retry)
-        if form.is_valid() and user.check_password(form.cleaned_data["password"]):
-            services.user_activate(user=user, token=token)
-            throttle_reset(LOGIN_PER_ACCOUNT, user.email)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
-            return redirect(_safe_next(request, reverse("accounts:settings")))
-        form.add_error("password", _("This is not the password you chose when you signed up."))
+        if not user.check_password(request.POST.get("password", "")):
+            form.add_error("password", _("This is not the password you chose when you signed up."))
+        elif form.is_valid():
+            try:
+                services.user_activate(
+                    user=user, token=token, display_name=form.cleaned_data.get("display_name", "")
+                )
+            except IntegrityError:  # taken between the check and the save
+                form.add_error(
+                    "display_name" if name_taken else None,
+                    _("This display name is taken. Please choose another."),
+                )
+            else:
+                throttle_reset(LOGIN_PER_ACCOUNT, user.email)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Your account is confirmed. Welcome to RareMap!"))
+                return redirect(safe_next(request, reverse("accounts:settings")))
     return render(request, "accounts/activate.html", {"valid": valid, "form": form})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: HttpRequest, default_next: str = "") -> HttpResponse:
     """Log in by email. Limited per address and per client; the same error for every failure.
 
     The limits are counted before the password is checked and fail closed: without a working
-    cache nobody can guess passwords (log-in is refused with 429).
+    cache nobody can guess passwords (log-in is refused with 429). A member with two-factor
+    log-in is logged in only after the code step (login_code). /admin/ logs in here too
+    (accounts.admin_site), under the same limits.
     """
     form = LoginForm(_posted(request))
-    next_url = _safe_next(request, reverse("catalog:home"))
+    next_url = safe_next(request, default_next or reverse("catalog:home"))
     if request.method == "POST":
         email = request.POST.get("email", "").strip().lower()[:254]
         for limit, key in ((LOGIN_PER_IP, client_ip(request)), (LOGIN_PER_ACCOUNT, email)):
@@ -160,10 +187,50 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
             if user is not None:
                 throttle_reset(LOGIN_PER_ACCOUNT, email)
+                if twofactor.has_second_factor(user):  # the code step counts its own guesses
+                    twofactor.pending_start(request, user)
+                    return redirect(_with_next("accounts:login-code", next_url))
                 login(request, user)
                 return redirect(next_url)
             form.add_error(None, FAILED_LOGIN)
     return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+def _with_next(name: str, next_url: str) -> str:
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The second step of a log-in with two-factor log-in: a code after the password.
+
+    Also where a logged-in member whose session has not passed the second factor proves it
+    (staff and moderators, on their way to /admin/ or the moderation pages). Guesses count
+    toward the log-in limit per client and a limit per member, both failing closed.
+    """
+    next_url = safe_next(request, reverse("catalog:home"))
+    logged_in = request.user.is_authenticated
+    user = request.user if logged_in else twofactor.pending_user(request)
+    if user is None:
+        return redirect(_with_next("accounts:login", next_url))
+    if logged_in and (twofactor.is_verified(request) or not twofactor.has_second_factor(user)):
+        return redirect(next_url)
+    form = CodeForm(_posted(request))
+    if request.method == "POST":
+        for limit, key in ((LOGIN_PER_IP, client_ip(request)), (LOGIN_CODE, f"user:{user.pk}")):
+            retry = throttle_hit(limit, key, fail_open=False)
+            if retry:
+                return too_many_requests(request, retry)
+        if form.is_valid():
+            device = twofactor.verify_code(user, form.cleaned_data["code"])
+            if device is not None:
+                if not logged_in:
+                    twofactor.pending_end(request)
+                    login(request, user)
+                twofactor.mark_verified(request, device)
+                return redirect(next_url)
+            form.add_error("code", WRONG_CODE)
+    return render(request, "accounts/login_code.html", {"form": form, "next": next_url})
 
 
 @require_POST
@@ -254,6 +321,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "form": form,
         "memberships": memberships,
         "is_moderator": is_moderator(request.user),
+        "two_factor": twofactor.has_second_factor(request.user),
     }
     return render(request, "accounts/settings.html", context)
 
@@ -286,7 +354,7 @@ def consent(request: HttpRequest) -> HttpResponse:
     they agree). Without agreeing they can still log out, download their data or delete
     their account."""
     form = ConsentForm(_posted(request))
-    next_url = _safe_next(request, reverse("accounts:settings"))
+    next_url = safe_next(request, reverse("accounts:settings"))
     if request.user.consent_version == PRIVACY_NOTICE_VERSION:
         return redirect(next_url)
     if form.is_valid():
@@ -301,6 +369,63 @@ def consent(request: HttpRequest) -> HttpResponse:
         "agreed_before": request.user.consent_version,
     }
     return render(request, "accounts/consent.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(TWO_FACTOR)
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Turn two-factor log-in on (scan the QR code, type the first code); once on, make new
+    recovery codes or turn it off, each with a current code.
+
+    New recovery codes are shown once, in the answer to the POST that made them (not after a
+    redirect, like a new API token), and never again; the page is no-store like every
+    logged-in page.
+    """
+    user = request.user
+    next_url = safe_next(request, "")
+    form = CodeForm(_posted(request))
+    if twofactor.has_second_factor(user):
+        if form.is_valid():
+            retry = throttle_hit(LOGIN_CODE, f"user:{user.pk}", fail_open=False)
+            if retry:
+                return too_many_requests(request, retry)
+            if twofactor.verify_code(user, form.cleaned_data["code"]) is None:
+                form.add_error("code", WRONG_CODE)
+            elif request.POST.get("action") == "off":
+                services.two_factor_disable(user=user)
+                twofactor.forget_verified(request)
+                messages.success(request, _("Two-factor log-in is off."))
+                return redirect("accounts:two-factor")
+            else:
+                codes = services.recovery_codes_renew(user=user)
+                return _recovery_codes(request, codes, next_url)
+        context = {"form": form, "codes_left": recovery_codes_left(user), "next": next_url}
+        return render(request, "accounts/two_factor.html", context)
+    key = twofactor.enrol_key(request)
+    if form.is_valid():
+        step = twofactor.enrol_check(key, form.cleaned_data["code"])
+        if step is None:
+            form.add_error("code", WRONG_CODE)
+        else:
+            device, codes = services.two_factor_enable(user=user, key=key, last_t=step)
+            twofactor.enrol_end(request)
+            twofactor.mark_verified(request, device)
+            return _recovery_codes(request, codes, next_url)
+    context = {
+        "form": form,
+        "qr": twofactor.enrol_qr(user, key),
+        "secret": twofactor.enrol_secret(key),
+        "required": twofactor.needs_second_factor(user),
+        "next": next_url,
+    }
+    return render(request, "accounts/two_factor_enrol.html", context)
+
+
+def _recovery_codes(request: HttpRequest, codes: list[str], next_url: str) -> HttpResponse:
+    shown = [f"{code[:4]}-{code[4:]}" for code in codes]
+    context = {"codes": shown, "next": next_url or reverse("accounts:settings")}
+    return render(request, "accounts/recovery_codes.html", context)
 
 
 TOKEN_CREATE = Limit("token-create", 10, 60 * 60)

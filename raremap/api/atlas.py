@@ -111,7 +111,7 @@ def _member_disease(request: HttpRequest, slug: str) -> Disease:
 
 
 @router.get(
-    "/diseases/{slug}/map",
+    "/diseases/{slug:slug}/map",
     response={200: MapAggregateOut, 404: ErrorOut},
     summary="A disease map's counts (public)",
 )
@@ -123,7 +123,7 @@ def map_aggregate(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @router.get(
-    "/diseases/{slug}/map/places",
+    "/diseases/{slug:slug}/map/places",
     response={200: list[MapPlaceOut], 401: ErrorOut, 404: ErrorOut},
     auth=token_auth,
     summary="Published places of one country on a map, with counts (members)",
@@ -135,7 +135,7 @@ def map_places(request: HttpRequest, slug: str, country: str) -> list[MapPlaceOu
 
 
 @router.get(
-    "/diseases/{slug}/people",
+    "/diseases/{slug:slug}/people",
     response={200: PeopleOut, 401: ErrorOut, 404: ErrorOut},
     auth=token_auth,
     summary="Members shown in a place or inside it (members)",

@@ -159,6 +159,9 @@ class Participant(models.Model):
         db_index=False,
     )
     last_read_at = models.DateTimeField(null=True, blank=True)
+    # The member took this conversation out of their messages (their own choice; the other
+    # member keeps theirs). Ending the connection or a block never removes anyone's copy.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

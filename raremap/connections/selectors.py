@@ -183,17 +183,25 @@ class InboxItem:
     other: User
     last_activity: datetime
     unread: bool
+    closed: bool
 
 
-def _open_for(user: User) -> QuerySet[Participant]:
-    return Participant.objects.filter(user=user, conversation__connection__state=State.ACCEPTED)
+def _kept_by(user: User) -> QuerySet[Participant]:
+    """The conversations in `user`'s messages: open ones, and closed ones (the connection
+    ended, or one of the two blocked the other) until `user` removes them."""
+    return Participant.objects.filter(
+        user=user,
+        removed_at=None,
+        conversation__connection__state__in=(State.ACCEPTED, State.ENDED),
+    )
 
 
 def conversation_page(user: User, *, page: int | str | None = 1) -> Page:
-    """`user`'s open conversations, latest activity first: who with, when, and whether
-    something is unread. Never message text. Two queries (count and page)."""
+    """`user`'s conversations, open and closed, latest activity first: who with, when, whether
+    something is unread and whether it is closed. Never message text. Two queries (count and
+    page)."""
     participants = (
-        _open_for(user)
+        _kept_by(user)
         .select_related(
             "conversation__connection__requester", "conversation__connection__recipient"
         )
@@ -215,6 +223,7 @@ def conversation_page(user: User, *, page: int | str | None = 1) -> Page:
                 last_activity=participant.activity,  # type: ignore[attr-defined]
                 unread=last is not None
                 and (participant.last_read_at is None or last > participant.last_read_at),
+                closed=connection.state != State.ACCEPTED,
             )
         )
     result.object_list = items  # type: ignore[assignment]  # the page shows items, not rows
@@ -222,14 +231,16 @@ def conversation_page(user: User, *, page: int | str | None = 1) -> Page:
 
 
 def conversation_get(user: User, public_id: str) -> Conversation:
-    """A conversation `user` takes part in while the connection lasts, with both members and
-    `my_last_read` (when `user` last read it); Http404 for anyone else, and for both members
-    once the connection has ended or one blocked the other."""
+    """A conversation in `user`'s messages, with both members, `my_last_read` (when `user`
+    last read it) and `is_open` (False once the connection has ended or one blocked the
+    other: it is read, never written to); Http404 for anyone else and once `user` removed it.
+    """
     conversation = (
         Conversation.objects.filter(
             public_id=public_id,
-            connection__state=State.ACCEPTED,
+            connection__state__in=(State.ACCEPTED, State.ENDED),
             participants__user=user,
+            participants__removed_at=None,
         )
         .annotate(my_last_read=F("participants__last_read_at"))
         .select_related("connection__requester", "connection__recipient")
@@ -237,6 +248,7 @@ def conversation_get(user: User, public_id: str) -> Conversation:
     )
     if conversation is None:
         raise Http404("No such conversation")
+    conversation.is_open = conversation.connection.state == State.ACCEPTED  # type: ignore[attr-defined]
     return conversation
 
 

@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -239,8 +239,8 @@ def connection_end(*, user: User, connection: Connection) -> Connection:
 @transaction.atomic
 def block_create(*, blocker: User, blocked: User) -> Block:
     """Block a member: every request and connection between the two ends (the conversation
-    closes), and the blocker disappears from the blocked member's view. Blocking twice is one
-    block."""
+    closes: both keep their copy to read, neither can write), and the blocker disappears from
+    the blocked member's profile views, lists and requests. Blocking twice is one block."""
     if blocker.pk == blocked.pk:
         raise ValidationError(_("You cannot block yourself."))
     try:
@@ -252,6 +252,14 @@ def block_create(*, blocker: User, blocked: User) -> Block:
         state__in=(State.PENDING, State.ACCEPTED, State.DECLINED), **_pair(blocker, blocked)
     ).update(state=State.ENDED, ended_at=timezone.now())
     return block
+
+
+def conversation_remove(*, user: User, conversation: Conversation) -> None:
+    """Take a conversation out of `user`'s messages: their own choice, for their copy only
+    (the other member keeps theirs; nothing of it is shown to `user` again)."""
+    Participant.objects.filter(conversation=conversation, user=user, removed_at=None).update(
+        removed_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -373,19 +381,24 @@ def member_connections_erase(*, user: User) -> bool:
     block (raremap.privacy.services.account_erase). Returns whether a conversation stays for
     someone else — then the account's row must stay as its other side ("deleted member").
 
-    - Requests that never became a conversation go, with their notes.
-    - In each conversation the member's messages go (their copy); the other member keeps
-      theirs and sees the conversation with "deleted member", who can no longer be written
-      to (an inactive account). Notes the member wrote are emptied.
+    - Requests that never became a conversation go, with their notes, and so do conversations
+      the other member has removed from their messages already (nobody keeps a copy).
+    - Every other conversation ends (the other member can read it, not write in it) and the
+      member's copy goes: their messages, how far they read, notes they wrote. The other
+      member keeps their own messages and sees the conversation with "deleted member".
     - Every block the member made or received goes.
     """
-    mine = Q(requester=user) | Q(recipient=user)
-    Connection.objects.filter(mine, conversation__isnull=True).delete()
-    kept = Connection.objects.filter(mine)
-    kept.filter(requester=user).update(note="")
-    conversations = Conversation.objects.filter(connection__in=kept)
+    now = timezone.now()
+    mine = Connection.objects.filter(Q(requester=user) | Q(recipient=user))
+    others_copy = Participant.objects.filter(
+        conversation__connection=OuterRef("pk"), removed_at=None
+    ).exclude(user=user)
+    mine.exclude(Exists(others_copy)).delete()
+    mine.filter(state=State.ACCEPTED).update(state=State.ENDED, ended_at=now)
+    mine.filter(requester=user).update(note="")
+    conversations = Conversation.objects.filter(connection__in=mine)
     Message.objects.filter(sender=user).delete()
-    Participant.objects.filter(user=user).update(last_read_at=None)
+    Participant.objects.filter(user=user).update(last_read_at=None, removed_at=now)
     latest = (
         Message.objects.filter(conversation=OuterRef("pk"))
         .values("conversation")
@@ -398,4 +411,4 @@ def member_connections_erase(*, user: User) -> bool:
         conversation__in=conversations, kind=Kind.NEW_MESSAGE, read_at__isnull=True
     ).delete()
     Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
-    return kept.exists()
+    return mine.exists()

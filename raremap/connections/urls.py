@@ -27,4 +27,5 @@ urlpatterns = [
     path("messages/<str:public_id>/send/", views.message_send, name="message-send"),
     path("messages/<str:public_id>/new/", views.message_new, name="message-new"),
     path("messages/<str:public_id>/read/", views.conversation_read, name="conversation-read"),
+    path("messages/<str:public_id>/remove/", views.conversation_remove, name="conversation-remove"),
 ]

@@ -138,12 +138,16 @@ def connection_change(request: HttpRequest, public_id: str, action: str) -> Http
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @throttled(limits.CONNECTION_CHANGES)
 def block_create(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Blocking asks first: the page says what it does, and only its own form (which posts
+    `confirm`) blocks."""
     blocked = _member(public_id)
     if blocked.pk == request.user.pk:
         raise Http404("No such member")
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return render(request, "connections/block_confirm.html", {"member": blocked})
     services.block_create(blocker=request.user, blocked=blocked)
     messages.success(
         request,
@@ -268,6 +272,17 @@ def message_new(request: HttpRequest, public_id: str) -> HttpResponse:
         "from_other": any(message.sender_id != request.user.pk for message in new),
     }
     return render(request, "connections/_new_messages.html", context)
+
+
+@login_required
+@require_POST
+@throttled(limits.CONNECTION_CHANGES)
+def conversation_remove(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Take a conversation out of the member's messages (their copy only)."""
+    conversation = selectors.conversation_get(request.user, public_id)
+    services.conversation_remove(user=request.user, conversation=conversation)
+    messages.success(request, _("The conversation is no longer in your messages."))
+    return redirect("connections:conversation-list")
 
 
 @login_required

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from raremap.accounts.models import User
+from raremap.accounts.twofactor import second_factor_redirect
 from raremap.communities import selectors as community_selectors
 from raremap.communities import services as community_services
 from raremap.communities.models import RoleVerification
@@ -58,12 +59,16 @@ DONE = {
 
 
 def moderator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """404 for everyone who is not a moderator, before anything else is looked at."""
+    """404 for everyone who is not a moderator, before anything else is looked at; a moderator
+    whose session has not passed the second factor is sent to enrol or to type a code."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not can_moderate(request.user):
             raise Http404("No such page")
+        second_factor = second_factor_redirect(request)
+        if second_factor is not None:
+            return second_factor
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -374,3 +374,41 @@ def test_activation_password_guesses_are_limited(client: Client) -> None:
 
     assert statuses == [200, 200, 200, 200, 200, 429]
     assert client.post(link, {"password": NEW["password"]}).status_code == 429
+
+
+@pytest.mark.django_db
+def test_two_pending_sign_ups_may_choose_the_same_name(client: Client) -> None:
+    signup(client)
+    response, other = signup(Client(), email="someone.else@example.org")
+
+    assert (response.status_code, response["Location"]) == (302, SIGNUP_DONE)
+    assert other.display_name == NEW["display_name"]
+
+
+@pytest.mark.django_db
+def test_activation_asks_for_a_new_name_when_someone_took_it(client: Client) -> None:
+    _response, user = signup(client)
+    link = activation_path(mail.outbox[0])
+    UserFactory(display_name="calm lagoon")  # confirmed first, in another case
+
+    page = client.get(link)
+    no_name = client.post(link, {"password": NEW["password"]})
+    taken = client.post(link, {"password": NEW["password"], "display_name": "CALM LAGOON"})
+    done = client.post(link, {"password": NEW["password"], "display_name": "Quiet Harbour"})
+
+    user.refresh_from_db()
+    assert "Someone took “Calm Lagoon” while your account waited to be confirmed." in text_of(page)
+    assert "This field is required." in text_of(no_name)
+    assert "This display name is taken. Please choose another." in text_of(taken)
+    assert (done.status_code, done["Location"]) == (302, "/accounts/settings/")
+    assert (user.is_active, user.display_name) == (True, "Quiet Harbour")
+
+
+@pytest.mark.django_db
+def test_activation_with_a_free_name_asks_for_no_name(client: Client) -> None:
+    signup(client)
+    link = activation_path(mail.outbox[0])
+
+    page = client.get(link)
+
+    assert 'name="display_name"' not in page.content.decode()

@@ -257,3 +257,169 @@ def test_unexpected_error_is_500_without_internals(
     assert record.getMessage() == f"Internal Server Error: {SEARCH_URL}"
     assert record.exc_info is not None
     assert response._has_been_logged  # type: ignore[attr-defined]
+
+
+# --- errors outside the operations: a huge body, a path beside the API, control characters --
+
+
+@pytest.fixture
+def bearer(db: None) -> dict[str, str]:
+    from raremap.accounts.services import token_create
+    from tests.factories import UserFactory
+
+    _token, secret = token_create(user=UserFactory(), name="tests")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def invalid_controls(*where: tuple[str, str]) -> dict:
+    return {
+        "error": {
+            "status": 422,
+            "code": "invalid",
+            "message": "The request is not valid: see details.",
+            "details": [
+                {
+                    "location": location,
+                    "field": field,
+                    "message": "Control characters are not allowed.",
+                    "type": "control_character",
+                }
+                for location, field in where
+            ],
+        }
+    }
+
+
+def test_a_body_over_the_limit_is_413(client: Client, bearer: dict[str, str], settings) -> None:  # type: ignore[no-untyped-def]
+    body = '{"value": 1, "padding": "' + "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE + '"}'
+
+    response = client.post(
+        "/api/v1/answers/1/vote", body, content_type="application/json", headers=bearer
+    )
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == {
+        "error": {
+            "status": 413,
+            "code": "too_large",
+            "message": "The request body is too large: at most 1048576 bytes.",
+        }
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/api", "/api/", "/api/v2/diseases", "/api/v1x/", "/api/docs"])
+def test_a_path_beside_the_api_is_a_json_404(client: Client, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_a_post_beside_the_api_is_404_not_a_csrf_failure() -> None:
+    response = Client(enforce_csrf_checks=True).post("/api/v2/answers", {"a": "b"})
+
+    assert (response.status_code, response.json()) == (404, NOT_FOUND)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("char", ["\x00", "\x1b", "\x7f", "\x85"])
+def test_control_characters_in_the_query_are_422(client: Client, char: str) -> None:
+    response = client.get(SEARCH_URL, {"q": f"dfsp{char}"})
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == invalid_controls(("query", "q"))
+
+
+@pytest.mark.django_db
+def test_a_control_character_in_the_path_is_422(client: Client) -> None:
+    slug = client.get("/api/v1/diseases/dfsp%00")  # no route takes it: the path as a whole
+    named = client.get("/api/v1/conversations/abc%1b/messages")  # takes any character
+
+    assert slug.json() == invalid_controls(("path", ""))
+    assert named.json() == invalid_controls(("path", "public_id"))
+
+
+def test_control_characters_in_a_json_body_are_422(client: Client, bearer: dict[str, str]) -> None:
+    body = (
+        '{"reason": "spam\\u0000", "note": "line one\\nline two\\ttab", "answer_id": 1,'
+        ' "x\\u0007": 2}'
+    )
+
+    response = client.post("/api/v1/reports", body, content_type="application/json", headers=bearer)
+
+    assert response.json() == invalid_controls(("body", "reason"), ("body", "x\x07"))
+
+
+def test_an_unpaired_surrogate_in_a_json_body_is_422(
+    client: Client, bearer: dict[str, str]
+) -> None:
+    body = '{"value": 1, "note": "\\ud800"}'
+
+    response = client.post(
+        "/api/v1/answers/1/vote", body, content_type="application/json", headers=bearer
+    )
+
+    assert response.json() == invalid_controls(("body", "note"))
+
+
+def test_site_error_handlers_answer_json_under_api(rf: RequestFactory) -> None:
+    from raremap.api import errors
+
+    bad = errors.handler400(rf.get("/api/v1/diseases/search"), None)
+    failed = errors.handler500(rf.get("/api/v1/diseases/search"))
+    page = errors.handler500(rf.get("/about/"))
+
+    assert (bad.status_code, json.loads(bad.content)["error"]["code"]) == (400, "bad_request")
+    assert (failed.status_code, json.loads(failed.content)["error"]["code"]) == (
+        500,
+        "server_error",
+    )
+    assert (page.status_code, page["Content-Type"]) == (500, "text/html; charset=utf-8")
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_422_and_every_body_413(client: Client) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+
+    operations = [op for ops in document["paths"].values() for op in ops.values()]
+    assert all("422" in op["responses"] for op in operations)
+    assert all("413" in op["responses"] for op in operations if "requestBody" in op)
+    assert any("requestBody" in op for op in operations)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/v1/diseases/a%0Ab/questions", 422),  # a line break in a path parameter
+        ("/api/v1/no%0Asuch/route", 422),
+        ("/api/v2/no%0Asuch/route", 404),
+    ],
+)
+def test_a_line_break_in_the_path_answers_json(client: Client, path: str, status: int) -> None:
+    """Found by schemathesis: "." in a URL pattern does not match a line break, so such paths
+    fell through to the site's HTML 404 page."""
+    response = client.get(path)
+
+    assert (response.status_code, response["Content-Type"]) == (
+        status,
+        "application/json; charset=utf-8",
+    )
+
+
+def test_a_line_break_in_a_json_text_is_fine_but_not_in_the_query(
+    client: Client, bearer: dict[str, str]
+) -> None:
+    body = '{"value": 1, "note": "line one\\nline two"}'
+    in_body = client.post(
+        "/api/v1/answers/1/vote", body, content_type="application/json", headers=bearer
+    )
+    in_query = client.get(SEARCH_URL, {"q": "dfsp\nx"})
+
+    assert in_body.status_code == 404  # no such answer: the body itself was accepted
+    assert in_query.json() == invalid_controls(("query", "q"))

@@ -927,7 +927,7 @@ def test_openapi_document_has_the_question_paths(client: Client) -> None:
         "TokenAuth": {"type": "http", "scheme": "bearer"}
     }
     create = document["paths"]["/api/v1/diseases/{slug}/questions/{qslug}/answers"]["post"]
-    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "422", "429"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "404", "413", "422", "429"}
     schemas_ = document["components"]["schemas"]
     assert set(schemas_["AnswerOut"]["properties"]) == {
         "id",

@@ -139,7 +139,7 @@ def _build() -> dict[str, Any]:
         "answer": mine.pk,
         "place": madrid.pk,
         "conversation": conversation.public_id,
-        "sessions": {"member": session_for(member), "moderator": session_for(moderator)},
+        "sessions": {"member": session_for(member), "moderator": _second_factor(moderator)},
         "users": [user.pk for user in users],
         "treatments": [treatment.pk for treatment in treatments],
         "questions_before": questions_before,
@@ -213,9 +213,11 @@ PAGES = [
     Page("connections", "/connections/", ("member",)),
     Page("conversations", "/messages/", ("member",)),
     Page("conversation", "/messages/{conversation}/", ("member",)),
+    Page("block-confirm", "/connections/member/{other}/block/", ("member",)),
     Page("notifications", "/notifications/", ("member",)),
     Page("moderation", "/moderation/", ("moderator",)),
     Page("moderation-log", "/moderation/log/", ("moderator",)),
+    Page("moderation-roles", "/moderation/roles/", ("moderator",)),
     Page("not-found", "/no-such-page/"),
 ]
 CASES = [
@@ -224,6 +226,22 @@ CASES = [
     for role in page.roles
     for language in ("en", "es")
 ]
+
+
+def _second_factor(moderator) -> str:  # type: ignore[no-untyped-def]
+    """A moderator's session with two-factor log-in passed, as the moderation pages need."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.util import random_hex
+
+    from raremap.accounts.services import two_factor_enable
+    from raremap.accounts.sessions import SessionStore, session_for
+
+    device, _codes = two_factor_enable(user=moderator, key=random_hex(20), last_t=0)
+    key = session_for(moderator)
+    session = SessionStore(session_key=key)
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return key
 
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,7 @@ def _paths(message: Message) -> dict[str, tuple[str, str, dict]]:
         "report": ("post", report, {"reason": "spam"}),
         "api messages": ("api-get", api, {}),
         "api send": ("api-post", api, {"body": "Hello there"}),
+        "remove": ("post", f"/messages/{cid}/remove/", {}),
     }
 
 
@@ -68,12 +69,15 @@ def _ask(client: Client, auth: dict[str, str], how: tuple[str, str, dict]):  # t
 
 
 def _actor(kind: str, message: Message, outsider: User) -> User:
-    """Someone who may not reach the conversation: an outsider, or the recipient once the
+    """Someone who may not reach the conversation: an outsider, or the recipient once they
+    removed it from their messages; or someone who may only read it: the recipient once the
     connection has ended or once the sender has blocked them."""
     connection = message.conversation.connection
     if kind == "outsider":
         return outsider
-    if kind == "ended":
+    if kind == "removed":
+        services.conversation_remove(user=connection.recipient, conversation=message.conversation)
+    elif kind == "ended":
         services.connection_end(user=connection.recipient, connection=connection)
     else:
         services.block_create(blocker=connection.requester, blocked=connection.recipient)
@@ -91,19 +95,26 @@ PATHS = [
     "report",
     "api messages",
     "api send",
+    "remove",
 ]
+WRITES = {"send", "send (htmx)", "api send"}
 
 
-@pytest.mark.parametrize("actor", ["outsider", "ended", "blocked"])
+def _control(written: Message, how: tuple[str, str, dict]) -> None:
+    recipient = written.conversation.connection.recipient
+    control = Client()
+    control.force_login(recipient)
+    assert _ask(control, _bearer(recipient), how).status_code in (200, 201, 204, 302)
+
+
+@pytest.mark.parametrize("actor", ["outsider", "removed"])
 @pytest.mark.parametrize("path", PATHS)
 def test_a_member_outside_the_conversation_gets_404_on_every_path(
     written: Message, outsider: User, path: str, actor: str
 ) -> None:
     how = _paths(written)[path]
-    recipient = written.conversation.connection.recipient
-    control = Client()
-    control.force_login(recipient)
-    assert _ask(control, _bearer(recipient), how).status_code in (200, 201, 204, 302)
+    if path != "remove":
+        _control(written, how)
 
     user = _actor(actor, written, outsider)
     client = Client()
@@ -120,6 +131,37 @@ def test_a_member_outside_the_conversation_gets_404_on_every_path(
         assert "Canary-body" not in client.get(page).content.decode()
     listed = client.get("/api/v1/conversations", headers=_bearer(user)).json()
     assert listed["results"] == []
+
+
+@pytest.mark.parametrize("actor", ["ended", "blocked"])
+@pytest.mark.parametrize("path", sorted(WRITES))
+def test_after_an_end_or_a_block_no_one_writes(written: Message, path: str, actor: str) -> None:
+    how = _paths(written)[path]
+    user = _actor(actor, written, written.conversation.connection.recipient)
+    client = Client()
+    client.force_login(user)
+    messages_before = Message.objects.count()
+
+    assert _ask(client, _bearer(user), how).status_code == 404
+    assert Message.objects.count() == messages_before
+
+
+@pytest.mark.parametrize("actor", ["ended", "blocked"])
+def test_after_an_end_or_a_block_both_keep_their_copy(written: Message, actor: str) -> None:
+    connection = written.conversation.connection
+    _actor(actor, written, connection.recipient)
+    cid = written.conversation.public_id
+
+    for member in (connection.requester, connection.recipient):
+        client = Client()
+        client.force_login(member)
+        page = client.get(f"/messages/{cid}/").content.decode()
+        assert "Canary-body" in page
+        assert "neither of you can write in it" in page
+        assert 'name="body"' not in page  # no form to write with
+        assert "ended" in client.get("/messages/").content.decode()
+        api = client.get(f"/api/v1/conversations/{cid}/messages", headers=_bearer(member))
+        assert "Canary-body" in api.content.decode()
 
 
 def test_the_paths_above_are_all_the_conversation_paths(written: Message) -> None:
@@ -143,6 +185,7 @@ def test_the_paths_above_are_all_the_conversation_paths(written: Message) -> Non
         "api:conversation-list",  # checked for absence above
         "api:message-list",
         "api:message-create",
+        "connections:conversation-remove",
     }
     assert list(_paths(written)) == PATHS
 
@@ -160,8 +203,10 @@ def test_blocking_hides_the_blocker_everywhere_for_the_blocked(
     services.block_create(blocker=blocker, blocked=connection.recipient)
 
     assert other_client.get(profile).status_code == 404
-    for page in ("/messages/", "/connections/", "/notifications/"):
+    for page in ("/connections/", "/notifications/"):
         assert "Quiet Heron" not in other_client.get(page).content.decode(), page
+    # Their own conversation stays theirs to read (closed): a block deletes no one's copy.
+    assert "ended" in other_client.get("/messages/").content.decode()
     ask = other_client.post(f"/connections/member/{blocker.public_id}/ask/", {"note": "hi"})
     assert ask.status_code == 404
     assert Connection.objects.filter(state="pending").count() == 0

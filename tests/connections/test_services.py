@@ -162,12 +162,20 @@ def test_ending_closes_the_conversation_for_both(conversation: Conversation) -> 
     services.connection_end(user=other, connection=connection)
 
     for user in (member, other):
-        with pytest.raises(Http404):
-            selectors.conversation_get(user, conversation.public_id)
-        assert selectors.conversation_page(user).object_list == []
+        # Each keeps their copy to read; no one writes in it any more.
+        assert not selectors.conversation_get(user, conversation.public_id).is_open
+        [item] = selectors.conversation_page(user).object_list
+        assert item.closed
         with pytest.raises(Http404):
             services.message_send(sender=user, conversation=conversation, body=BODY)
     assert Notification.objects.filter(kind=Kind.NEW_MESSAGE).count() == 1  # kept, not shown
+
+    # Removing it is each member's own choice, for their copy only.
+    services.conversation_remove(user=other, conversation=conversation)
+    with pytest.raises(Http404):
+        selectors.conversation_get(other, conversation.public_id)
+    assert selectors.conversation_page(other).object_list == []
+    assert selectors.conversation_get(member, conversation.public_id).pk == conversation.pk
 
 
 # --- who may ask ----------------------------------------------------------------------------
@@ -259,11 +267,11 @@ def test_blocking_ends_everything_between_the_two(conversation: Conversation) ->
     # The blocker disappears from the blocked member's lists, and the other way round.
     for user in (member, other):
         assert list(selectors.connection_page(user).object_list) == []
-        assert selectors.conversation_page(user).object_list == []
+        # The conversation closes; both keep their copy (nobody's copy goes without their
+        # own choice), and neither can write in it.
+        assert not selectors.conversation_get(user, conversation.public_id).is_open
         with pytest.raises(Http404):
-            selectors.conversation_get(user, conversation.public_id)
-    with pytest.raises(Http404):
-        services.message_send(sender=member, conversation=conversation, body=BODY)
+            services.message_send(sender=user, conversation=conversation, body=BODY)
     with pytest.raises(Http404):
         selectors.profile_connect(member, other)
     assert selectors.profile_connect(other, member).status == "blocked"

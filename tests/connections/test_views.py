@@ -204,7 +204,8 @@ def test_decline_withdraw_and_end(
     assert response["Location"] == "/connections/"
     again.refresh_from_db()
     assert again.state == State.ENDED
-    assert member_client.get(f"/messages/{again.conversation.public_id}/").status_code == 404
+    closed = text_of(member_client.get(f"/messages/{again.conversation.public_id}/"))
+    assert "This conversation has ended: you can still read it" in closed
 
 
 def test_others_cannot_answer_a_request(asked: Connection, outsider_client: Client) -> None:
@@ -216,8 +217,18 @@ def test_others_cannot_answer_a_request(asked: Connection, outsider_client: Clie
 
 def test_block_and_unblock_from_the_pages(conversation: Conversation, other_client: Client) -> None:
     member = conversation.connection.requester
+    url = f"/connections/member/{member.public_id}/block/"
+    conversation_page = text_of(other_client.get(f"/messages/{conversation.public_id}/"))
+    assert "Block Quiet Heron" in conversation_page
 
-    response = other_client.post(f"/connections/member/{member.public_id}/block/")
+    # The button asks first: a page says what blocking does; a bare POST blocks no one.
+    asked = text_of(other_client.get(url))
+    assert "Block Quiet Heron?" in asked
+    assert "you both keep your copy to read" in asked
+    assert other_client.post(url).status_code == 200
+    assert not Block.objects.exists()
+
+    response = other_client.post(url, {"confirm": "yes"})
 
     assert response["Location"] == "/connections/"
     assert Block.objects.filter(blocked=member).exists()
@@ -225,7 +236,9 @@ def test_block_and_unblock_from_the_pages(conversation: Conversation, other_clie
     assert "Quiet Heron Blocked on" in page
     other_client.post(f"/connections/member/{member.public_id}/unblock/")
     assert not Block.objects.exists()
-    assert other_client.get(f"/messages/{conversation.public_id}/").status_code == 404
+    # The conversation stays closed after an unblock (a new request starts a new one).
+    closed = text_of(other_client.get(f"/messages/{conversation.public_id}/"))
+    assert "neither of you can write in it" in closed
 
 
 def test_sending_with_htmx_returns_a_fresh_form_and_asks_the_page_to_poll(
@@ -429,7 +442,10 @@ def test_block_and_answer_changes_are_throttled(asked: Connection, other_client:
 
     assert other_client.post(f"/connections/{asked.public_id}/accept/").status_code == 429
     member = asked.requester
-    assert other_client.post(f"/connections/member/{member.public_id}/block/").status_code == 429
+    blocking = other_client.post(
+        f"/connections/member/{member.public_id}/block/", {"confirm": "yes"}
+    )
+    assert blocking.status_code == 429
 
 
 # --- queries do not grow --------------------------------------------------------------------

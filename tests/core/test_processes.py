@@ -30,6 +30,7 @@ from django.db import connection
 
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 from raremap.accounts.views import LOGIN_PER_ACCOUNT, SIGNUP_PER_IP
+from tests.accounts.test_two_factor import code_for
 from tests.conftest import redis_reachable
 
 pytestmark = pytest.mark.django_db  # the test database's name and vendor decide where they run
@@ -38,6 +39,7 @@ REDIS_PROCESSES_URL = "redis://127.0.0.1:6379/14"
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PASSWORD = "a long and fine password 42"
+TOTP_KEY = "3132333435363738393031323334353637383930"
 SLUG = "test-disease-processes"
 
 # Made once in the servers' fresh database (members who agreed to the privacy notice, and a
@@ -54,6 +56,22 @@ for email, name in (("member", "Member"), ("other", "Other"), ("target", "Target
         consent_version=NOTICE,
     )
 Disease.objects.create(slug={SLUG!r}, name="Test disease", kind="rare", primary_code="TEST:1")
+from raremap.accounts.services import two_factor_enable
+staff = User.objects.create_user(
+    email="staff@example.org", password={PASSWORD!r}, display_name="Staff", is_staff=True
+)
+two_factor_enable(user=staff, key={TOTP_KEY!r}, last_t=0)
+"""
+
+# Makes every session of the staff member look idle for an hour (in the servers' database).
+AGE_STAFF_SESSIONS = """
+from raremap.accounts.middleware import LAST_SEEN_KEY
+from raremap.accounts.models import Session
+from raremap.accounts.sessions import SessionStore
+for row in Session.objects.filter(user__email="staff@example.org"):
+    store = SessionStore(row.session_key)
+    store[LAST_SEEN_KEY] = store[LAST_SEEN_KEY] - 3600
+    store.save()
 """
 
 
@@ -67,6 +85,7 @@ def _free_port() -> int:
 class Servers:
     urls: tuple[str, str]
     mail: Path
+    env: dict[str, str]
 
 
 def _environment(data_dir: Path) -> dict[str, str]:
@@ -140,7 +159,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory, django_db_blocker) -> Iter
         urls = tuple(f"http://127.0.0.1:{port}" for port in ports)
         for url, process in zip(urls, processes, strict=True):
             _wait_for(url, process)
-        yield Servers(urls=urls, mail=data_dir / "mail")  # type: ignore[arg-type]
+        yield Servers(urls=urls, mail=data_dir / "mail", env=env)  # type: ignore[arg-type]
     finally:
         for process in processes:
             os.killpg(process.pid, signal.SIGTERM)
@@ -261,3 +280,43 @@ def test_a_session_made_by_one_process_is_honoured_and_ended_by_the_other(
     logged_in_on_one = "Log out" in browser.request(one + "/")[1]
 
     assert (logged_in_on_two, logged_in_on_one) == (True, False)
+
+
+def test_the_admin_log_in_limit_holds_across_processes(servers: Servers) -> None:
+    browser = Browser()
+    statuses = [
+        browser.post(
+            servers.urls[n % 2] + "/admin/login/",
+            {"email": "admin-target@example.org", "password": f"wrong {n}"},
+            form_on=servers.urls[n % 2] + "/accounts/login/",
+        )
+        for n in range(LOGIN_PER_ACCOUNT.count + 1)
+    ]
+
+    assert statuses == [200] * LOGIN_PER_ACCOUNT.count + [429]
+
+
+def test_the_second_factor_and_the_idle_time_hold_across_processes(servers: Servers) -> None:
+    one, two = servers.urls
+    browser = Browser()
+
+    password = browser.post(
+        one + "/admin/login/",
+        {"email": "staff@example.org", "password": PASSWORD},
+        form_on=one + "/accounts/login/",
+    )
+    code = browser.post(
+        two + "/accounts/login/code/",
+        {"code": code_for(TOTP_KEY), "next": "/admin/"},
+        form_on=one + "/accounts/login/",
+    )
+    admin_on_one = browser.request(one + "/admin/")[0]
+    raremap = str(BIN / "raremap")
+    subprocess.run(
+        [raremap, "shell", "-c", AGE_STAFF_SESSIONS], env=servers.env, check=True, cwd=ROOT
+    )
+    idle_on_two = browser.request(two + "/admin/")[0]
+    admin_on_one_again = browser.request(one + "/admin/")[0]
+
+    assert (password, code, admin_on_one) == (302, 302, 200)
+    assert (idle_on_two, admin_on_one_again) == (302, 302)  # logged out, in both

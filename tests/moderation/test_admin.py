@@ -6,6 +6,7 @@ from raremap.accounts.models import User
 from raremap.moderation import services
 from raremap.moderation.models import ModerationAction
 from raremap.questions.models import Answer
+from tests.accounts.helpers import verified_login
 from tests.factories import UserFactory
 
 
@@ -16,7 +17,7 @@ def test_admin_lists_reports_and_actions_read_only(
     entry = services.content_hide(moderator=moderator, answer=answer, report=report)
     admin = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    verified_login(client, admin)
 
     statuses = [
         client.get("/admin/moderation/report/").status_code,

@@ -403,10 +403,10 @@ def test_queue_query_count_does_not_grow(
     hidden = answer_create(user=other_member, question=question, body="Hidden one.")
     services.content_hide(moderator=moderator, answer=hidden)
 
-    # the session with the moderator and their moderator flag; the header's counts; groups
-    # counted, one page of groups, their reports with the content; proposed questions;
-    # hidden answers; hidden questions
-    with django_assert_num_queries(8):
+    # the session with the moderator and their moderator flag; the device that passed the
+    # second factor; the header's counts; groups counted, one page of groups, their reports
+    # with the content; proposed questions; hidden answers; hidden questions
+    with django_assert_num_queries(9):
         response = moderator_client.get(QUEUE)
 
     assert "Reported 1 time since" in text_of(response)
@@ -426,8 +426,9 @@ def test_log_query_count_does_not_grow(
         answer = answer_create(user=other_member, question=question, body=f"Answer {i}")
         services.content_hide(moderator=moderator, answer=answer)
 
-    # the session with the moderator, the header's counts, the log's count and one page
-    with django_assert_num_queries(4):
+    # the session with the moderator, the device that passed the second factor, the header's
+    # counts, the log's count and one page
+    with django_assert_num_queries(5):
         response = moderator_client.get(LOG)
 
     assert [row[1:3] for row in table_rows(response)] == [["Calm Lynx", "Hidden"]] * n

@@ -193,14 +193,25 @@ def test_the_other_member_keeps_their_side_of_the_conversation(story: Story) -> 
     assert f"{OTHERS} private" in html
     assert MARK not in html
     assert "Conversation with deleted member" in html
-    assert "This member's account is closed: they cannot read messages." in html
+    assert "This member deleted their account: their messages went with it." in html
     assert 'name="body"' not in html  # no form to write to no one
     assert "deleted member" in inbox
     assert "Heron" not in inbox
     assert "miembro eliminado" in spanish
+    assert sent.status_code == 404  # the conversation has ended
     assert Message.objects.filter(conversation=story.conversation).count() == 1
-    assert sent.status_code in (200, 400)
-    assert "account is closed" in sent.content.decode()
+
+
+def test_a_conversation_nobody_keeps_goes_entirely(story: Story) -> None:
+    from raremap.connections.services import conversation_remove
+
+    conversation_remove(user=story.other, conversation=story.conversation)
+    _delete(story)
+
+    assert Connection.objects.filter(pk=story.connection.pk).exists() is False
+    assert Message.objects.filter(pk=story.other_message.pk).exists() is False
+    # Nothing else hangs on the account (its answers are erased): its row is gone too.
+    assert User.objects.filter(pk=story.member.pk).exists() is False
 
 
 def test_answers_can_stay_as_deleted_member(

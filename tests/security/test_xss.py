@@ -24,6 +24,7 @@ from raremap.moderation.models import Report
 from raremap.moderation.services import report_submit
 from raremap.questions import services
 from raremap.questions.models import Question, Status
+from tests.accounts.helpers import verified_login
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +174,7 @@ def test_no_payload_survives_on_any_page(written: dict, client: Client) -> None:
     editor_client, follower_client, moderator_client = Client(), Client(), Client()
     editor_client.force_login(written["editor"])  # type: ignore[arg-type]
     follower_client.force_login(written["follower"])  # type: ignore[arg-type]
-    moderator_client.force_login(written["moderator"])  # type: ignore[arg-type]
+    verified_login(moderator_client, written["moderator"])  # type: ignore[arg-type]
     pages = {
         "question (anonymous)": client.get(f"{base}best-treatments/"),
         "question, newest": client.get(f"{base}best-treatments/?sort=newest"),

@@ -32,6 +32,7 @@ from raremap.treatments.vocabulary import (
     treatment_reject,
     vocabulary_import,
 )
+from tests.accounts.helpers import verified_login
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -499,7 +500,7 @@ def test_admin_edits_names_with_their_matching_form_and_reviews_proposals(
     imatinib = Treatment.objects.get(slug="imatinib")
     admin = UserFactory(is_staff=True, is_superuser=True)
     client = Client()
-    client.force_login(admin)
+    verified_login(client, admin)
     names = list(imatinib.names.order_by("pk"))
     form = {
         "name": "Imatinib",

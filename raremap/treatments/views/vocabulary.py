@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from raremap.accounts.permissions import is_moderator
+from raremap.accounts.twofactor import second_factor_redirect
 from raremap.communities.selectors import membership_demo_exists
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.throttle import Limit, throttled
@@ -46,12 +47,16 @@ class ProposeTreatmentForm(forms.Form):
 
 
 def moderator_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """404 for everyone who is not a moderator, before anything else is looked at."""
+    """404 for everyone who is not a moderator, before anything else is looked at; a moderator
+    whose session has not passed the second factor is sent to enrol or to type a code."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not is_moderator(request.user):
             raise Http404("No such page")
+        second_factor = second_factor_redirect(request)
+        if second_factor is not None:
+            return second_factor
         return view(request, *args, **kwargs)
 
     return wrapper
