@@ -6,8 +6,8 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from raremap.accounts.models import User
-from raremap.accounts.selectors import display_name_taken
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
+from raremap.accounts.selectors import display_name_taken
 
 DISPLAY_NAME_MIN = 3
 DISPLAY_NAME_MAX = 40

@@ -26,6 +26,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from raremap.accounts.models import ApiToken, ConsentRecord, User
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
@@ -57,6 +59,8 @@ EXPORTED: dict[str, tuple[str, str]] = {
     "accounts.User_user_permissions": ("account", "permissions given to you in the admin"),
     "accounts.ConsentRecord": ("consent_records", "your consents to the privacy notice"),
     "accounts.ApiToken": ("api_tokens", "your API tokens' names and dates, never the secrets"),
+    "otp_totp.TOTPDevice": ("two_factor", "your authenticator app, never its secret key"),
+    "otp_static.StaticDevice": ("two_factor", "how many recovery codes you have left"),
     "communities.Membership": ("memberships", "the communities you joined and your role"),
     "communities.RoleVerification": (
         "role_verifications",
@@ -98,6 +102,10 @@ LEFT_OUT: dict[str, StrOrPromise] = {
     "admin.LogEntry": _(
         "The admin's record of changes made by operators (staff accounts only): "
         "the operators' audit trail of objects they edited, not member data."
+    ),
+    "otp_static.StaticToken": _(
+        "Your two-factor recovery codes: they work like passwords. How many are left is in "
+        "two_factor."
     ),
     "privacy.DataExport": _("The downloads themselves."),
     "questions.AnswerEmbedding": _(
@@ -168,6 +176,27 @@ def _tokens(user: User) -> Iterator[Row]:
             "created": _when(token.created_at),
             "last_used": _when(token.last_used_at),
             "revoked": _when(token.revoked_at),
+        }
+
+
+def _two_factor(user: User) -> Iterator[Row]:
+    for device in TOTPDevice.objects.filter(user=user).order_by("pk"):
+        yield {
+            "kind": "authenticator_app",
+            "name": device.name,
+            "confirmed": device.confirmed,
+            "created": _when(device.created_at),
+            "last_used": _when(device.last_used_at),
+            "recovery_codes_left": None,
+        }
+    for codes in StaticDevice.objects.filter(user=user).order_by("pk"):
+        yield {
+            "kind": "recovery_codes",
+            "name": codes.name,
+            "confirmed": codes.confirmed,
+            "created": _when(codes.created_at),
+            "last_used": _when(codes.last_used_at),
+            "recovery_codes_left": codes.token_set.count(),
         }
 
 
@@ -640,6 +669,12 @@ SECTIONS: tuple[Section, ...] = (
             "when",
         ),
         _moderation_actions,
+    ),
+    _section(
+        "two_factor",
+        _("Your two-factor log-in: its devices, never their secrets or your recovery codes."),
+        ("kind", "name", "confirmed", "created", "last_used", "recovery_codes_left"),
+        _two_factor,
     ),
     _section(
         "api_tokens",

@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.utils import timezone, translation
 
 from raremap.accounts.models import ApiToken, ConsentRecord, Session, User, new_public_id
+from raremap.accounts.services import two_factor_disable
 from raremap.atlas.services import map_erase
 from raremap.communities.services import memberships_erase
 from raremap.connections.models import Message
@@ -95,8 +96,9 @@ def export_request(*, user: User) -> ExportRequest:
 def account_erase(*, user: User, keep_answers: bool) -> bool:
     """Erase a member's account and what they put into RareMap, at once: memberships, map
     entries and consents, treatment reports, votes, follows, notifications, messages, blocks,
-    requests, tokens, sessions, consents and exports. Their answers go too, unless they chose
-    `keep_answers`: then their published answers stay, shown as by "deleted member".
+    requests, tokens, two-factor devices, sessions, consents and exports. Their answers go
+    too, unless they chose `keep_answers`: then their published answers stay, shown as by
+    "deleted member".
 
     Counts, rankings and maps follow in the same request. Returns whether the account's row
     stayed (emptied: no email, name, password or anything else of the person) because
@@ -111,6 +113,7 @@ def account_erase(*, user: User, keep_answers: bool) -> bool:
     conversations_kept = member_connections_erase(user=user)
     reports_anonymise(user=user)
     ApiToken.objects.filter(user=user).delete()
+    two_factor_disable(user=user)
     Session.objects.filter(user=user).delete()
     ConsentRecord.objects.filter(user=user).delete()
     DataExport.objects.filter(user=user).delete()

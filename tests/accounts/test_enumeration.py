@@ -115,7 +115,7 @@ def test_login_does_not_tell_a_known_address_in_capitals() -> None:
 # account must hold no name, or the name would tell that the address had no account.
 
 ATTACKER = "attacker@example.net"
-SIGNUP_FORM = {"password": "a long passphrase here"}
+SIGNUP_FORM = {"password": "a long passphrase here", **CONSENT}
 
 
 def probe_name(address: str, name: str) -> HttpResponse:

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from raremap.accounts.models import ApiToken, User
-from raremap.accounts.services import token_create, user_update_profile
+from raremap.accounts.services import token_create, two_factor_enable, user_update_profile
 from raremap.atlas.models import MapEntry, Place
 from raremap.atlas.services import map_join
 from raremap.catalog.models import Disease
@@ -55,6 +55,7 @@ class Story:
     report_made: Report  # the member reported the other's answer
     token: ApiToken
     secret: str
+    recovery_codes: list[str]  # two-factor log-in is on
 
 
 def _user(email: str, name: str, reputation: int = 10) -> User:
@@ -162,6 +163,9 @@ def story(dfsp: Disease, question: Question) -> Story:
     private_content_read(moderator=moderator, report=their_report)
 
     token, secret = token_create(user=member, name=f"Script {MARK}")
+    _device, recovery_codes = two_factor_enable(
+        user=member, key="3132333435363738393031323334353637383930", last_t=1
+    )
     member.refresh_from_db()
     return Story(
         member=member,
@@ -189,4 +193,5 @@ def story(dfsp: Disease, question: Question) -> Story:
         report_made=report_made,
         token=token,
         secret=secret,
+        recovery_codes=recovery_codes,
     )

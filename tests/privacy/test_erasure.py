@@ -8,6 +8,8 @@ from django.core import mail
 from django.db import models
 from django.db.models.functions import Cast
 from django.test import Client
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from raremap.accounts.models import ERASED_NAME, ApiToken, ConsentRecord, Session, User
 from raremap.atlas.models import MapConsent, MapCountry, MapEntry
@@ -146,6 +148,8 @@ def test_everything_of_the_member_is_gone(story: Story) -> None:
     assert Block.objects.filter(blocked=member).count() == 0
     assert Connection.objects.filter(pk=story.request.pk).count() == 0
     assert ApiToken.objects.filter(user=member).count() == 0
+    assert TOTPDevice.objects.filter(user=member).count() == 0
+    assert StaticDevice.objects.filter(user=member).count() == 0
     assert Session.objects.filter(user=member).count() == 0
     assert ConsentRecord.objects.filter(user=member).count() == 0
     assert Question.objects.filter(pk=story.proposed.pk).count() == 0  # waiting: gone

@@ -163,6 +163,10 @@ def test_the_json_holds_the_members_data(story: Story) -> None:
     assert [r["what"] for r in sections["moderator_reads"]] == ["message"]
     assert sections["moderation_actions"] == []
     assert [t["name"] for t in sections["api_tokens"]] == [f"Script {MARK}"]
+    assert [(d["kind"], d["recovery_codes_left"]) for d in sections["two_factor"]] == [
+        ("authenticator_app", None),
+        ("recovery_codes", 10),
+    ]
     assert {n["kind"] for n in sections["notifications"]} >= {"new_message"}
 
 
@@ -173,6 +177,8 @@ def test_the_export_holds_nothing_of_anyone_else_nor_a_secret(story: Story) -> N
     assert OTHERS not in everything  # the other members' answers and messages
     assert story.secret not in everything
     assert story.token.key_hash not in everything
+    assert "3132333435363738393031323334353637383930" not in everything  # the authenticator's key
+    assert not any(code in everything for code in story.recovery_codes)
     assert "Calm Lynx" not in everything  # the moderator who read the message
     # Who blocked the member is never said: the blocker's name appears only as the member
     # they asked (their request, which the block ended).
