@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "raremap.atlas",
     "raremap.moderation",
     "raremap.api",
+    "raremap.privacy",
     "django_tasks",
     "django_tasks_db",
     # Two-factor log-in: authenticator apps (TOTP) and single-use recovery codes.
@@ -110,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff and moderators are logged out after STAFF_IDLE_SECONDS without a request.
     "raremap.accounts.middleware.StaffIdleMiddleware",
+    # A member who has not agreed to the privacy notice in force is asked to, first.
+    "raremap.accounts.middleware.ConsentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "raremap.core.middleware.PrivatePageMiddleware",
     "raremap.core.middleware.ContentSecurityPolicyMiddleware",
@@ -130,6 +133,7 @@ TEMPLATES = [
             "context_processors": [
                 "raremap.core.jinja2.language",
                 "raremap.accounts.context.nav",
+                "raremap.privacy.context.data_exports",
             ],
         },
     },
@@ -358,3 +362,9 @@ MAP_PLACE_CHANGE_DAYS = env_int("MAP_PLACE_CHANGE_DAYS", 7)
 # Only established entries count toward k: at their place for this many days (a move or a
 # rejoin starts again), so accounts made to fill a cell reveal no one for that long.
 MAP_ESTABLISHED_DAYS = env_int("MAP_ESTABLISHED_DAYS", 14)
+
+# Data rights (docs/privacy.md): a member's data export with at most this many rows in its
+# biggest sections is built while they wait; a bigger one is prepared by a task, and its link
+# works for DATA_EXPORT_DAYS days.
+DATA_EXPORT_INLINE_ROWS = env_int("DATA_EXPORT_INLINE_ROWS", 2000)
+DATA_EXPORT_DAYS = env_int("DATA_EXPORT_DAYS", 7)

@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("", include("raremap.catalog.urls")),
     path("", include("raremap.core.urls")),
     path("accounts/", include("raremap.accounts.urls")),
+    path("accounts/data/", include("raremap.privacy.urls")),
     path("", include("raremap.communities.urls")),
     path("", include("raremap.questions.urls")),
     path("", include("raremap.treatments.urls")),

@@ -2,7 +2,8 @@
 
 import factory
 
-from raremap.accounts.models import User
+from raremap.accounts.models import ConsentRecord, User
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 from raremap.communities.models import Membership, Role
 from raremap.communities.services import membership_join
 
@@ -17,11 +18,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"member{n}@example.org")
     display_name = factory.Sequence(lambda n: f"Member {n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Members have agreed to the privacy notice in force (consent_version="" for one who has
+    # not: raremap.accounts.middleware.ConsentMiddleware then asks them first).
+    consent_version = PRIVACY_NOTICE_VERSION
 
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
         if create:
             obj.save()
+            if obj.consent_version:
+                ConsentRecord.objects.create(user=obj, notice_version=obj.consent_version)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

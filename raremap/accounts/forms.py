@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
 from raremap.accounts.models import User
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 from raremap.accounts.selectors import display_name_taken
 
 DISPLAY_NAME_MIN = 3
@@ -53,7 +54,45 @@ def _display_name_field() -> forms.CharField:
     )
 
 
-class SignupForm(forms.Form):
+class ConsentForm(forms.Form):
+    """Explicit consent to the privacy notice: an unticked box, required, and the version the
+    page showed (a notice changed while the page was open must be read again)."""
+
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that RareMap holds and uses the health information I share — the "
+            "communities I join and my role in them, my answers, treatment reports and map "
+            "place — as the privacy notice says."
+        ),
+        required=True,
+        error_messages={
+            "required": _(
+                "Please tick the box. Without your consent RareMap cannot hold any health "
+                "information about you."
+            )
+        },
+    )
+    notice_version = forms.CharField(widget=forms.HiddenInput, max_length=20)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["notice_version"].initial = PRIVACY_NOTICE_VERSION
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("notice_version") != PRIVACY_NOTICE_VERSION:
+            # Shown above the form: the field is hidden.
+            self.add_error(
+                None,
+                _(
+                    "The privacy notice has changed since this page was opened. "
+                    "Please read it again."
+                ),
+            )
+        return cleaned
+
+
+class SignupForm(ConsentForm):
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,

@@ -10,16 +10,20 @@ which handles it (cycling the key, flushing, anonymous).
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthentication
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 
 
 def _session_member(request: HttpRequest) -> User | None:
@@ -87,3 +91,59 @@ class StaffIdleMiddleware:
             if not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_PRECISION:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+# What a member who has not agreed to the notice in force may still do: read it and agree,
+# log out, download their data, see what moderators read, delete their account (views by
+# name). The API (token holders) and the admin (operators) are left alone.
+CONSENT_FREE_VIEWS = frozenset(
+    {
+        "accounts:consent",
+        "accounts:privacy-notice",
+        "accounts:privacy-notice-version",
+        "accounts:logout",
+        "privacy:data",
+        "privacy:export-request",
+        "privacy:export-download",
+        "privacy:moderator-reads",
+        "privacy:account-delete",
+        "health",
+    }
+)
+CONSENT_FREE_NAMESPACES = frozenset({"api", "admin"})
+
+
+class ConsentMiddleware:
+    """Send a logged-in member who has not agreed to the privacy notice in force to the
+    consent page, until they agree (the version is on their row, read with the session: no
+    query). Demo members are fictional and never asked."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        user = request.user
+        if (
+            not user.is_authenticated
+            or user.consent_version == PRIVACY_NOTICE_VERSION
+            or user.is_demo
+        ):
+            return None
+        match = request.resolver_match
+        if match is None or match.view_name in CONSENT_FREE_VIEWS:
+            return None
+        if CONSENT_FREE_NAMESPACES.intersection(match.namespaces):
+            return None
+        target = reverse("accounts:consent")
+        if request.method in ("GET", "HEAD") and "HX-Request" not in request.headers:
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if "HX-Request" in request.headers:  # htmx would swap the page into a fragment
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)

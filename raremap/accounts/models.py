@@ -10,12 +10,39 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 def new_public_id() -> str:
     """A random, unguessable id for profile URLs (no enumeration by counting)."""
     return secrets.token_urlsafe(9)
+
+
+# What an erased account's display name is stored as (raremap.privacy.erasure): no member
+# can choose it, since display names cannot contain "@" (accounts.forms.clean_display_name).
+ERASED_NAME = "@erased"
+
+
+class DisplayNameField(models.CharField):
+    """A member's display name; an erased account's reads as "deleted member" in the page's
+    language, wherever it is shown (answers it left, the other side of a conversation).
+
+    Its row stays only where others' data hangs on it (raremap.privacy.erasure); it is stored
+    as ERASED_NAME whatever the instance holds, so that saving it never writes the label.
+    """
+
+    def from_db_value(
+        self, value: str | None, expression: object, connection: object
+    ) -> str | None:
+        if value == ERASED_NAME:
+            return gettext("deleted member")
+        return value
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        if getattr(model_instance, "erased_at", None) is not None:
+            return ERASED_NAME
+        return super().pre_save(model_instance, add)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -40,7 +67,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A member. The email is private; others see only the display name."""
 
     email = models.EmailField(_("email address"), max_length=254, unique=True)
-    display_name = models.CharField(_("display name"), max_length=40)
+    display_name = DisplayNameField(_("display name"), max_length=40)
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     bio = models.TextField(_("about me"), max_length=2000, blank=True)
     bio_html = models.TextField(blank=True, editable=False)  # rendered once, at write time
@@ -69,6 +96,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The privacy notice version of the member's latest consent (a copy of their newest
+    # ConsentRecord's): read with the session, so no page needs a query to know whether to
+    # ask again (raremap.accounts.middleware.ConsentMiddleware).
+    consent_version = models.CharField(max_length=20, blank=True, editable=False)
+    # Set when the member erased their account and the row had to stay as an anchor for what
+    # others keep (raremap.privacy.erasure): nothing personal is left in it.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -81,6 +115,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             # A sign-up that was never confirmed holds no name: if it did, anyone could learn
             # whether an address has an account by signing it up and trying the name again.
             # The name is checked again when the account is confirmed (accounts.views.activate).
+            # An erased account's row (inactive, never to log in again) holds none either: they
+            # all read "deleted member" (DisplayNameField).
             models.UniqueConstraint(
                 Lower("display_name"),
                 condition=models.Q(is_active=True) | models.Q(last_login__isnull=False),
@@ -90,6 +126,27 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class ConsentRecord(models.Model):
+    """A member's explicit consent to RareMap processing their health data (GDPR art. 9(2)(a))
+    under one version of the privacy notice (raremap.accounts.notice). Rows are only added;
+    the newest is the consent in force."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents"
+    )
+    notice_version = models.CharField(max_length=20)
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # Serves consent_list_for_user: a member's consents, newest first.
+            models.Index(fields=["user", "-given_at"], name="consent_by_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"consent of {self.user_id} to notice {self.notice_version}"
 
 
 class ApiToken(models.Model):

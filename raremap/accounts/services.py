@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from raremap.accounts.models import ApiToken, User
+from raremap.accounts.models import ApiToken, ConsentRecord, User
+from raremap.accounts.notice import NOTICE_VERSIONS
 from raremap.communities.services import role_counts_recompute
 from raremap.core.text import render_markdown
 
@@ -203,6 +204,21 @@ def user_deactivate(*, user: User) -> User:
     user.save(update_fields=["is_active"])
     role_counts_recompute(disease_ids=user.memberships.values_list("disease_id", flat=True))
     return user
+
+
+# --- Consent to the privacy notice ----------------------------------------------------------
+
+
+@transaction.atomic
+def consent_give(*, user: User, version: str) -> ConsentRecord:
+    """Record that the member agreed to this version of the privacy notice, now; the member's
+    row keeps the version too (read with the session: raremap.accounts.middleware)."""
+    if version not in NOTICE_VERSIONS:
+        raise ValueError(f"No privacy notice version {version!r}")
+    record = ConsentRecord.objects.create(user=user, notice_version=version)
+    User.objects.filter(pk=user.pk).update(consent_version=version)
+    user.consent_version = version
+    return record
 
 
 # --- API tokens -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -23,6 +23,7 @@ from raremap.accounts import services, twofactor
 from raremap.accounts.forms import (
     ActivationForm,
     CodeForm,
+    ConsentForm,
     LoginForm,
     PasswordChangeForm,
     ProfileForm,
@@ -31,6 +32,7 @@ from raremap.accounts.forms import (
     TokenForm,
 )
 from raremap.accounts.models import User
+from raremap.accounts.notice import NOTICE_VERSIONS, PRIVACY_NOTICE_VERSION, notice_template
 from raremap.accounts.permissions import is_moderator
 from raremap.accounts.selectors import (
     display_name_taken,
@@ -39,6 +41,7 @@ from raremap.accounts.selectors import (
     token_list_for_user,
 )
 from raremap.communities.selectors import membership_list_for_user
+from raremap.core.decorators import cache_for_anonymous
 from raremap.core.throttle import (
     Limit,
     client_ip,
@@ -93,15 +96,18 @@ def signup(request: HttpRequest) -> HttpResponse:
         email = form.cleaned_data["email"].lower()
         # Silently: the answer must not differ.
         if not throttle_hit(SIGNUP_PER_ADDRESS, email, fail_open=False):
-            services.user_signup(
+            user = services.user_signup(
                 email=email,
                 display_name=form.cleaned_data["display_name"],
                 password=form.cleaned_data["password"],
                 base_url=request.build_absolute_uri("/"),
                 next_url=next_url,
             )
+            if user is not None:  # the consent ticked on the form, for the account it made
+                services.consent_give(user=user, version=form.cleaned_data["notice_version"])
         return redirect("accounts:signup-done")
-    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+    context = {"form": form, "next": next_url, "notice_version": PRIVACY_NOTICE_VERSION}
+    return render(request, "accounts/signup.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -318,6 +324,51 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "two_factor": twofactor.has_second_factor(request.user),
     }
     return render(request, "accounts/settings.html", context)
+
+
+# --- The privacy notice and consent ------------------------------------------------------------
+
+CONSENT = Limit("consent", 30, 60 * 60)
+
+
+@require_http_methods(["GET", "HEAD"])
+@cache_for_anonymous
+def privacy_notice(request: HttpRequest, version: str = PRIVACY_NOTICE_VERSION) -> HttpResponse:
+    """The privacy notice in force, or an earlier version members agreed to (by its version)."""
+    if version not in NOTICE_VERSIONS:
+        raise Http404("No such version")
+    context = {
+        "version": version,
+        "notice": notice_template(version),
+        "current": PRIVACY_NOTICE_VERSION,
+        "versions": NOTICE_VERSIONS,
+    }
+    return render(request, "accounts/privacy_notice.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+@throttled(CONSENT)
+def consent(request: HttpRequest) -> HttpResponse:
+    """Ask a member for consent to the notice in force (ConsentMiddleware sends them here until
+    they agree). Without agreeing they can still log out, download their data or delete
+    their account."""
+    form = ConsentForm(_posted(request))
+    next_url = safe_next(request, reverse("accounts:settings"))
+    if request.user.consent_version == PRIVACY_NOTICE_VERSION:
+        return redirect(next_url)
+    if form.is_valid():
+        services.consent_give(user=request.user, version=form.cleaned_data["notice_version"])
+        messages.success(request, _("Thank you. Your consent is recorded."))
+        return redirect(next_url)
+    context = {
+        "form": form,
+        "next": next_url,
+        "notice": notice_template(PRIVACY_NOTICE_VERSION),
+        "version": PRIVACY_NOTICE_VERSION,
+        "agreed_before": request.user.consent_version,
+    }
+    return render(request, "accounts/consent.html", context)
 
 
 @login_required

@@ -192,3 +192,18 @@ def map_withdraw(*, user: User, disease: Disease) -> bool:
     consent.save(update_fields=["withdrawn_at", "place_changed_at"])
     map_publish(disease_id=disease.pk, countries={entry.country_id})
     return True
+
+
+@transaction.atomic
+def map_erase(*, user: User) -> int:
+    """Take a member who is erasing their account off every map at once, and erase their map
+    consents (raremap.privacy.services.account_erase). Returns how many maps they were on."""
+    entries = MapEntry.objects.select_for_update().filter(membership__user=user)
+    touched: dict[int, set[int]] = {}
+    for disease_id, country_id in entries.values_list("disease_id", "country_id"):
+        touched.setdefault(disease_id, set()).add(country_id)
+    MapEntry.objects.filter(membership__user=user).delete()
+    MapConsent.objects.filter(user=user).delete()
+    for disease_id, countries in sorted(touched.items()):
+        map_publish(disease_id=disease_id, countries=countries)
+    return len(touched)

@@ -79,6 +79,22 @@ def membership_leave(*, user: User, disease: Disease) -> bool:
 
 
 @transaction.atomic
+def memberships_erase(*, user: User) -> list[int]:
+    """End every membership of a member who is erasing their account, with the member counts
+    right at once, and their role verifications (raremap.privacy.services.account_erase).
+    Returns the communities."""
+    memberships = list(
+        Membership.objects.select_for_update().filter(user=user).values_list("disease_id", "role")
+    )
+    Membership.objects.filter(user=user).delete()
+    RoleVerification.objects.filter(user=user).delete()  # what moderators checked about them
+    if user.is_active:  # only active members are counted
+        for disease_id, role in memberships:
+            _count_add(disease_id=disease_id, role=role, is_demo=user.is_demo, delta=-1)
+    return sorted(disease_id for disease_id, _role in memberships)
+
+
+@transaction.atomic
 def role_counts_recompute(*, disease_ids: Iterable[int]) -> int:
     """Count the active members of these communities afresh (after bulk changes: the demo
     seeder, deactivating an account). Returns how many count rows it wrote."""

@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -373,3 +373,42 @@ def message_set_hidden(*, message: Message, hidden: bool) -> Message:
     message.hidden_at = timezone.now() if hidden else None
     message.save(update_fields=["hidden_at"])
     return message
+
+
+@transaction.atomic
+def member_connections_erase(*, user: User) -> bool:
+    """Take a member who is erasing their account out of every connection, conversation and
+    block (raremap.privacy.services.account_erase). Returns whether a conversation stays for
+    someone else — then the account's row must stay as its other side ("deleted member").
+
+    - Requests that never became a conversation go, with their notes, and so do conversations
+      the other member has removed from their messages already (nobody keeps a copy).
+    - Every other conversation ends (the other member can read it, not write in it) and the
+      member's copy goes: their messages, how far they read, notes they wrote. The other
+      member keeps their own messages and sees the conversation with "deleted member".
+    - Every block the member made or received goes.
+    """
+    now = timezone.now()
+    mine = Connection.objects.filter(Q(requester=user) | Q(recipient=user))
+    others_copy = Participant.objects.filter(
+        conversation__connection=OuterRef("pk"), removed_at=None
+    ).exclude(user=user)
+    mine.exclude(Exists(others_copy)).delete()
+    mine.filter(state=State.ACCEPTED).update(state=State.ENDED, ended_at=now)
+    mine.filter(requester=user).update(note="")
+    conversations = Conversation.objects.filter(connection__in=mine)
+    Message.objects.filter(sender=user).delete()
+    Participant.objects.filter(user=user).update(last_read_at=None, removed_at=now)
+    latest = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .values("conversation")
+        .annotate(latest=Max("created_at"))
+        .values("latest")
+    )
+    conversations.update(last_message_at=Subquery(latest))
+    # The other member's "new message" notices were about the member's messages, gone now.
+    Notification.objects.filter(
+        conversation__in=conversations, kind=Kind.NEW_MESSAGE, read_at__isnull=True
+    ).delete()
+    Block.objects.filter(Q(blocker=user) | Q(blocked=user)).delete()
+    return mine.exists()

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Min, Q, QuerySet
 
+from raremap.accounts.models import User
 from raremap.connections.models import Connection, Message
 from raremap.moderation.models import ModerationAction, Report, ReportReason, ReportState
 from raremap.questions.models import Answer, Question, Status
@@ -154,3 +155,16 @@ def action_list(*, page: int | str | None = 1, per_page: int = LOG_PAGE_SIZE) ->
         "connection__requester",
     ).order_by("-created_at", "-id")
     return Paginator(actions, per_page).get_page(page)
+
+
+def read_list_for_member(user: User) -> QuerySet[ModerationAction]:
+    """Moderators' reads of the member's own private content — a message they sent or a
+    connection request they made, opened by a moderator after the other member reported it —
+    newest first, with the content's date. What members are shown of the audit log (their
+    data page and their data export): when, and what; not which moderator."""
+    return (
+        ModerationAction.objects.filter(action=ModerationAction.Action.READ)
+        .filter(Q(message__sender=user) | Q(connection__requester=user))
+        .select_related("message", "connection")
+        .order_by("-created_at", "-id")
+    )

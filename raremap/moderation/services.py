@@ -345,3 +345,10 @@ def report_close(*, moderator: User, report: Report, note: str = "") -> Moderati
     entry = _log(moderator=moderator, action=Action.CLOSE, target=target, note=note, report=report)
     _close_reports(target, ReportState.ACTED)
     return entry
+
+
+def reports_anonymise(*, user: User) -> int:
+    """Reports a member made stay for the moderators (the content may still need a decision),
+    without who made them or what they wrote, once the member erases their account
+    (raremap.privacy.services.account_erase). Returns how many."""
+    return Report.objects.filter(reporter=user).update(reporter=None, details="")

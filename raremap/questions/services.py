@@ -6,13 +6,14 @@ same transaction as the change they follow, so pages read them instead of counti
 """
 
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Max, Sum, When
+from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Subquery, Sum, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -340,6 +341,66 @@ def follow_set(*, user: User, question: Question, follow: bool) -> bool:
         return True
     Follow.objects.filter(user=user, question=question).delete()
     return False
+
+
+@transaction.atomic
+def contributions_erase(*, user: User, keep_answers: bool) -> set[int]:
+    """Take a member who is erasing their account out of questions and answers, keeping every
+    count true at once (raremap.privacy.services.account_erase). Returns the questions touched.
+
+    - Their votes go, with the scores and the reputation they gave.
+    - Their follows and notifications go.
+    - Their answers go with their history; with `keep_answers`, their published answers stay
+      (without history) under the row that remains of the account ("deleted member").
+    - Questions they proposed go, unless other members' answers (or their own kept ones) hang
+      on them: those stay, without an author.
+    - Overview versions they wrote or reviewed stay (shared, reviewed text), without their name.
+    """
+    now = timezone.now()
+    votes = Vote.objects.filter(user=user)
+    voted = Answer.objects.filter(pk__in=votes.values("answer_id"))
+    touched = set(voted.values_list("question_id", flat=True))
+    authors = set(voted.exclude(author=user).values_list("author_id", flat=True))
+    own_value = votes.filter(answer=OuterRef("pk")).values("value")[:1]
+    voted.update(score=F("score") - Subquery(own_value))
+    votes.delete()
+    Follow.objects.filter(user=user).delete()
+    Notification.objects.filter(user=user).delete()
+
+    own = Answer.objects.filter(author=user)
+    touched |= set(own.values_list("question_id", flat=True))
+    AnswerRevision.objects.filter(answer__author=user).delete()
+    gone = own.exclude(status=Status.PUBLISHED) if keep_answers else own
+    published_gone = gone.filter(status=Status.PUBLISHED).values("question_id")
+    for row in published_gone.annotate(n=Count("id")).order_by():
+        _touch(row["question_id"], answer_count=F("answer_count") - row["n"])
+    digests = set(gone.values_list("question_id", flat=True))
+    gone.delete()
+
+    proposed = Question.objects.filter(author=user)
+    lonely = proposed.exclude(pk__in=Answer.objects.values("question_id"))
+    if keep_answers:  # what was published is among what they chose to leave
+        lonely = lonely.exclude(status=Status.PUBLISHED)
+    for disease_id in set(lonely.values_list("disease_id", flat=True)):
+        _questions_changed(disease_id)
+    lonely.delete()
+    proposed.update(author=None)
+    OverviewRevision.objects.filter(editor=user).update(editor=None)
+    OverviewRevision.objects.filter(reviewed_by=user).update(reviewed_by=None)
+
+    touched = set(Question.objects.filter(pk__in=touched).values_list("pk", flat=True))
+    Question.objects.filter(pk__in=touched).update(changed_at=now)
+    for author in User.objects.filter(pk__in=authors):
+        reputation_recompute(user=author)
+    for question_id in sorted(digests & touched):  # what members say, without their answers
+        transaction.on_commit(partial(_digest_enqueue_by_id, question_id))
+    return touched
+
+
+def _digest_enqueue_by_id(question_id: int) -> None:
+    from raremap.questions.tasks import digest_refresh
+
+    _digest_enqueue(digest_refresh, question_id)
 
 
 def notification_mark_read(*, user: User) -> int:

@@ -22,7 +22,7 @@ from raremap.treatments.models import (
     TreatmentStatus,
     WhyStopped,
 )
-from raremap.treatments.ranking import SCALE, rankings_recompute_task
+from raremap.treatments.ranking import SCALE, rankings_recompute, rankings_recompute_task
 
 NOTE_MAX_LENGTH = 2000
 
@@ -240,3 +240,22 @@ def report_delete(*, report: TreatmentReport) -> None:
     disease_id = report.disease_id
     TreatmentReport.objects.filter(pk=report.pk).delete()
     _rankings_soon(disease_id)
+
+
+@transaction.atomic
+def reports_erase(*, user: User) -> set[int]:
+    """Take a member who is erasing their account out of the treatment evidence
+    (raremap.privacy.services.account_erase): their reports go with their history, and
+    treatments they proposed that are not in the vocabulary go too (those in it stay, without
+    their name). The rankings of the diseases concerned are recomputed as soon as this
+    commits, in the same request: they never count an erased member's reports again.
+    Returns those diseases."""
+    reports = TreatmentReport.objects.filter(user=user)
+    disease_ids = set(reports.values_list("disease_id", flat=True))
+    reports.delete()
+    proposed = Treatment.objects.filter(proposed_by=user)
+    proposed.exclude(status=TreatmentStatus.APPROVED).delete()
+    proposed.update(proposed_by=None)
+    if disease_ids:
+        transaction.on_commit(lambda: rankings_recompute(disease_ids=disease_ids))
+    return disease_ids

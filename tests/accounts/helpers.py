@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from django.core import mail
 from django.http import HttpResponse
 
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
+
 if TYPE_CHECKING:
     from django.test import Client
     from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,6 +24,9 @@ RESET = "/accounts/password/reset/"
 RESET_DONE = "/accounts/password/reset/sent/"
 PASSWORD_CHANGE = "/accounts/password/change/"
 DFSP_URL = "/d/dermatofibrosarcoma-protuberans/"
+
+# The sign-up form's consent: the box ticked, under the notice the page showed.
+CONSENT = {"consent": "on", "notice_version": PRIVACY_NOTICE_VERSION}
 
 TOO_MANY = "Too many attempts. Please wait a little and try again."
 FAILED_LOGIN = "That email address and password do not match an active account."

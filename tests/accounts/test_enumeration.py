@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.test import Client
 
 from tests.accounts.helpers import (
+    CONSENT,
     LOGIN,
     RESET,
     RESET_DONE,
@@ -46,7 +47,7 @@ def fingerprint(response: HttpResponse, *private: str) -> dict:
 @pytest.mark.usefixtures("accounts")
 @pytest.mark.parametrize("address", [KNOWN, PENDING])
 def test_signup_answers_the_same_for_a_known_address(address: str) -> None:
-    form = {"display_name": "Fresh Name", "password": "a long passphrase here"}
+    form = {"display_name": "Fresh Name", "password": "a long passphrase here", **CONSENT}
 
     known = Client().post(SIGNUP, {**form, "email": address}, follow=True)
     unknown = Client().post(
@@ -60,7 +61,7 @@ def test_signup_answers_the_same_for_a_known_address(address: str) -> None:
 
 @pytest.mark.usefixtures("accounts")
 def test_signup_form_errors_are_the_same_for_a_known_address() -> None:
-    form = {"display_name": "Fresh Name", "password": "short"}
+    form = {"display_name": "Fresh Name", "password": "short", **CONSENT}
 
     known = Client().post(SIGNUP, {**form, "email": KNOWN})
     unknown = Client().post(SIGNUP, {**form, "email": UNKNOWN})
@@ -114,7 +115,7 @@ def test_login_does_not_tell_a_known_address_in_capitals() -> None:
 # account must hold no name, or the name would tell that the address had no account.
 
 ATTACKER = "attacker@example.net"
-SIGNUP_FORM = {"password": "a long passphrase here"}
+SIGNUP_FORM = {"password": "a long passphrase here", **CONSENT}
 
 
 def probe_name(address: str, name: str) -> HttpResponse:

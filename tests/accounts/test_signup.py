@@ -11,6 +11,7 @@ from django.utils.http import urlsafe_base64_encode
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
 from tests.accounts.helpers import (
+    CONSENT,
     LOGIN,
     SIGNUP,
     SIGNUP_DONE,
@@ -23,6 +24,7 @@ NEW = {
     "email": "New.Member@Example.org",
     "display_name": "Calm Lagoon",
     "password": "a long passphrase for the tests",
+    **CONSENT,
 }
 
 

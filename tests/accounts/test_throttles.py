@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from raremap.accounts.models import User
 from tests.accounts.helpers import (
+    CONSENT,
     LOGIN,
     NEW_PASSWORD,
     PASSWORD_CHANGE,
@@ -149,7 +150,12 @@ def test_login_fails_closed_when_the_throttle_store_is_down(
 @pytest.mark.django_db
 @pytest.mark.usefixtures("store_down")
 def test_signup_fails_closed_when_the_throttle_store_is_down(client: Client) -> None:
-    form = {"email": "new@example.org", "display_name": "Calm Lagoon", "password": NEW_PASSWORD}
+    form = {
+        "email": "new@example.org",
+        "display_name": "Calm Lagoon",
+        "password": NEW_PASSWORD,
+        **CONSENT,
+    }
 
     response = client.post(SIGNUP, form)
 
@@ -173,7 +179,7 @@ def test_password_reset_fails_closed_when_the_throttle_store_is_down(
 @pytest.mark.usefixtures("clock")
 def test_signup_is_limited_per_address_of_the_client() -> None:
     client = Client(REMOTE_ADDR="192.0.2.9")
-    password = {"password": NEW_PASSWORD}
+    password = {"password": NEW_PASSWORD, **CONSENT}
     allowed = [
         client.post(SIGNUP, {"email": f"n{n}@example.org", "display_name": f"Name {n}", **password})
         for n in range(10)
@@ -194,7 +200,12 @@ def test_signup_mails_one_address_at_most_three_times_an_hour() -> None:
     responses = [
         Client(REMOTE_ADDR=f"192.0.2.{n}").post(
             SIGNUP,
-            {"email": "inbox@example.org", "display_name": f"Try {n}", "password": NEW_PASSWORD},
+            {
+                "email": "inbox@example.org",
+                "display_name": f"Try {n}",
+                "password": NEW_PASSWORD,
+                **CONSENT,
+            },
         )
         for n in range(5)
     ]

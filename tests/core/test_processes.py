@@ -28,6 +28,7 @@ import pytest
 import redis
 from django.db import connection
 
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 from raremap.accounts.views import LOGIN_PER_ACCOUNT, SIGNUP_PER_IP
 from tests.accounts.test_two_factor import code_for
 from tests.conftest import redis_reachable
@@ -41,13 +42,19 @@ PASSWORD = "a long and fine password 42"
 TOTP_KEY = "3132333435363738393031323334353637383930"
 SLUG = "test-disease-processes"
 
-# Made once in the servers' fresh database (a member and a disease; no catalog import).
+# Made once in the servers' fresh database (members who agreed to the privacy notice, and a
+# disease; no catalog import).
 SETUP = f"""
 from raremap.accounts.models import User
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION as NOTICE
 from raremap.catalog.models import Disease
-User.objects.create_user(email="member@example.org", password={PASSWORD!r}, display_name="Member")
-User.objects.create_user(email="other@example.org", password={PASSWORD!r}, display_name="Other")
-User.objects.create_user(email="target@example.org", password={PASSWORD!r}, display_name="Target")
+for email, name in (("member", "Member"), ("other", "Other"), ("target", "Target")):
+    User.objects.create_user(
+        email=f"{{email}}@example.org",
+        password={PASSWORD!r},
+        display_name=name,
+        consent_version=NOTICE,
+    )
 Disease.objects.create(slug={SLUG!r}, name="Test disease", kind="rare", primary_code="TEST:1")
 from raremap.accounts.services import two_factor_enable
 staff = User.objects.create_user(
@@ -222,7 +229,13 @@ def test_a_signup_limit_holds_across_processes(servers: Servers) -> None:
     statuses = [
         browser.post(
             servers.urls[n % 2] + "/accounts/signup/",
-            {"email": f"new{n}@example.org", "display_name": f"New {n}", "password": PASSWORD},
+            {
+                "email": f"new{n}@example.org",
+                "display_name": f"New {n}",
+                "password": PASSWORD,
+                "consent": "on",
+                "notice_version": PRIVACY_NOTICE_VERSION,
+            },
         )
         for n in range(SIGNUP_PER_IP.count + 3)
     ]
