@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -62,7 +64,18 @@ class _Application:
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self.handler is None:
             self.handler = WSGIHandler()
-        return self.handler(environ, start_response)
+        # As Django's test client does: a request must not close the test's database
+        # connection (it holds the test's transaction; on PostgreSQL closing it ends the test).
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        try:
+            response = self.handler(environ, start_response)
+            body = list(response)
+            response.close()  # sends request_finished, as a server does
+            return body
+        finally:
+            signals.request_started.connect(close_old_connections)
+            signals.request_finished.connect(close_old_connections)
 
 
 # Loaded when the tests are collected, so that each operation is a test of its own.
