@@ -80,7 +80,10 @@ def test_find_searches_places_in_place_and_keeps_the_form(  # type: ignore[no-un
     assert page.is_checked("#id_precision_1")
     assert page.is_checked("#id_consent")
     screenshot(page, "map-join-find-390")
-    choice.first.click()
+    # check(), not click(): it clicks the label and waits until its radio is checked (a
+    # click may land while htmx settles the list it just swapped in; then the form lacked
+    # its place and answered 400 — seen in CI).
+    choice.first.check()
     page.click("form.map-join button:not([name=find])")
     page.wait_for_url("**/d/dermatofibrosarcoma-protuberans/map/")
     assert "You are on the map" in page.inner_text("main")
@@ -103,7 +106,7 @@ def test_find_without_javascript_comes_back_with_places_and_the_entered_values( 
     assert page.input_value("#place-q") == "Lyon"
     assert page.is_checked("#id_precision_1")
     assert page.is_checked("#id_consent")
-    page.locator("#place-choices label", has_text="Lyon, Auvergne-Rhône-Alpes, France").click()
+    page.locator("#place-choices label", has_text="Lyon, Auvergne-Rhône-Alpes, France").check()
     page.click("form.map-join button:not([name=find])")
     page.wait_for_url("**/d/dermatofibrosarcoma-protuberans/map/")
     assert "You are on the map" in page.inner_text("main")
