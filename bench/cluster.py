@@ -487,6 +487,7 @@ class Run:
             treatments=data["treatments"],
             places=data["places"],
             mail=self.run_dir / "mail",
+            notice_version=data["notice_version"],
         )
         people = data["members"]
         partner = {}

@@ -195,6 +195,7 @@ class Site:
     treatments: list[str]
     places: list[int]
     mail: Path
+    notice_version: str  # the privacy notice in force (the sign-up form sends it back)
 
     @property
     def question_path(self) -> str:
@@ -408,7 +409,13 @@ def sign_up(browser: Browser, site: Site, tag: str, n: int, deadline: float) -> 
     b = browser
     email = f"cluster-{tag}-new{n}@bench.invalid"
     b.get("/accounts/signup/", "read-visitor")
-    form = {"email": email, "display_name": f"Cluster {tag} new {n}", "password": site.password}
+    form = {
+        "email": email,
+        "display_name": f"Cluster {tag} new {n}",
+        "password": site.password,
+        "consent": "on",  # the privacy notice's box, unticked until the person ticks it
+        "notice_version": site.notice_version,
+    }
     answer = b.post("/accounts/signup/", "signup", form)
     if answer.status != 302 or not answer.location.endswith("/accounts/signup/done/"):
         b.record.refuse("signup", answer)

@@ -28,6 +28,8 @@ from django_tasks_db.models import DBTaskResult
 
 from raremap.accounts import views as accounts
 from raremap.accounts.models import Session, User
+from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
+from raremap.accounts.services import consent_give
 from raremap.atlas.models import MapEntry, Place, Precision
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role, RoleCount
@@ -59,6 +61,7 @@ def _member(tag: str, name: str, password: str, disease: Disease) -> User:
         password=password, reputation=reputation.TRUSTED_REPUTATION
     )
     user.refresh_from_db()
+    consent_give(user=user, version=PRIVACY_NOTICE_VERSION)  # as signing up through the form
     membership_join(user=user, disease=disease, role=Role.PATIENT)
     return user
 
@@ -113,6 +116,7 @@ def members(tag: str, count: int) -> dict[str, Any]:
         "answers": answers,
         "treatments": treatments,
         "places": places,
+        "notice_version": PRIVACY_NOTICE_VERSION,
         # The stated limits the bench hammers (the views and connections.limits hold them).
         "limits": {
             "login_account": accounts.LOGIN_PER_ACCOUNT.count,
