@@ -8,7 +8,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from raremap.catalog import selectors
-from raremap.catalog.models import Disease
+from raremap.catalog.facts import DiseaseFacts
+from raremap.catalog.models import CatalogSource, Disease
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class CatalogPart:
     disease: Disease  # without its related rows
     header_html: str
     symptoms_html: str
+    facts: DiseaseFacts  # what the standard questions' data parts show (catalog/facts.py)
+    sources: dict[str, CatalogSource]  # by key, with their versions
+    generation: int  # the import it was rendered from: part of the keys of pages showing it
 
 
 def disease_part(slug: str) -> CatalogPart:
@@ -26,7 +30,8 @@ def disease_part(slug: str) -> CatalogPart:
     Template rendering is most of a page's time (docs/architecture.md); this part is the same
     for every visitor, so it is kept rendered in the cache beside the catalog reads.
     """
-    key = f"catalog:{selectors.catalog_generation()}:part:{get_language()}:{slug}"
+    generation = selectors.catalog_generation()
+    key = f"catalog:{generation}:part:{get_language()}:{slug}"
     part = cache.get(key)
     if part is None:
         disease = selectors.disease_get(slug)
@@ -45,6 +50,9 @@ def disease_part(slug: str) -> CatalogPart:
             disease=plain,
             header_html=render_to_string("catalog/_disease_header.html", context),
             symptoms_html=render_to_string("catalog/_disease_symptoms.html", context),
+            facts=selectors.disease_facts_get(disease),
+            sources=context["sources"],
+            generation=generation,
         )
         cache.set(key, part, selectors.CATALOG_CACHE_SECONDS)
     return part

@@ -9,11 +9,12 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
-from raremap.catalog import search
+from raremap.catalog import facts, search
 from raremap.catalog.models import (
     CatalogSource,
     Disease,
     DiseaseCode,
+    DiseaseFact,
     DiseaseName,
     DiseasePhenotype,
     SearchWord,
@@ -66,6 +67,7 @@ def _disease_query(slug: str) -> Disease:
                 "frequency", "term__name"
             ),
         ),
+        Prefetch("facts", queryset=DiseaseFact.objects.order_by("kind", "-number", "label")),
     )
     try:
         return queryset.get(slug=slug)
@@ -90,6 +92,15 @@ def disease_phenotype_bands(disease: Disease) -> list[PhenotypeBand]:
             bands[annotation.frequency] = band
         band.terms.append(annotation.term.name)
     return [bands[key] for key in sorted(bands)]
+
+
+def disease_facts_get(disease: Disease) -> facts.DiseaseFacts:
+    """The facts of a disease prefetched by `disease_get`, with the written rules applied."""
+    excluded = DiseasePhenotype.Frequency.EXCLUDED
+    shown = sum(1 for p in disease.phenotypes.all() if p.frequency != excluded)
+    return facts.disease_facts(
+        disease, codes=disease.codes.all(), facts=disease.facts.all(), phenotypes=shown
+    )
 
 
 def catalog_stats() -> dict[str, int]:
