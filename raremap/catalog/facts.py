@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from raremap.catalog.models import Disease, DiseaseCode, DiseaseFact
+from raremap.catalog.models import Disease, DiseaseCode, DiseaseFact, DiseasePhenotype
 
 # The data part each standard question's overview shows (StandardQuestion.data); a question
 # without one (celebrities, natural treatments, living with it, cure, diagnosis) shows none.
@@ -111,6 +111,14 @@ class Fact(NamedTuple):
     number: int
     source: str
     via: str
+
+    @property
+    def band(self) -> str:
+        """The frequency band of a term ("Occasional (5–29%)"), where the source gives one."""
+        known = self.number in DiseasePhenotype.Frequency.values
+        if not known or self.number == DiseasePhenotype.Frequency.UNKNOWN:
+            return ""
+        return str(DiseasePhenotype.Frequency(self.number).label)
 
 
 @dataclass(frozen=True)
