@@ -8,8 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from raremap.catalog import selectors
-from raremap.catalog.facts import DiseaseFacts
-from raremap.catalog.models import CatalogSource, Disease
+from raremap.catalog.models import Disease
 
 
 @dataclass(frozen=True)
@@ -19,8 +18,6 @@ class CatalogPart:
     disease: Disease  # without its related rows
     header_html: str
     symptoms_html: str
-    facts: DiseaseFacts  # what the standard questions' data parts show (catalog/facts.py)
-    sources: dict[str, CatalogSource]  # by key, with their versions
     generation: int  # the import it was rendered from: part of the keys of pages showing it
 
 
@@ -50,8 +47,6 @@ def disease_part(slug: str) -> CatalogPart:
             disease=plain,
             header_html=render_to_string("catalog/_disease_header.html", context),
             symptoms_html=render_to_string("catalog/_disease_symptoms.html", context),
-            facts=selectors.disease_facts_get(disease),
-            sources=context["sources"],
             generation=generation,
         )
         cache.set(key, part, selectors.CATALOG_CACHE_SECONDS)

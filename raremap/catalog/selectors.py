@@ -67,7 +67,6 @@ def _disease_query(slug: str) -> Disease:
                 "frequency", "term__name"
             ),
         ),
-        Prefetch("facts", queryset=DiseaseFact.objects.order_by("kind", "-number", "label")),
     )
     try:
         return queryset.get(slug=slug)
@@ -94,13 +93,22 @@ def disease_phenotype_bands(disease: Disease) -> list[PhenotypeBand]:
     return [bands[key] for key in sorted(bands)]
 
 
-def disease_facts_get(disease: Disease) -> facts.DiseaseFacts:
-    """The facts of a disease prefetched by `disease_get`, with the written rules applied."""
-    excluded = DiseasePhenotype.Frequency.EXCLUDED
-    shown = sum(1 for p in disease.phenotypes.all() if p.frequency != excluded)
-    return facts.disease_facts(
-        disease, codes=disease.codes.all(), facts=disease.facts.all(), phenotypes=shown
-    )
+def disease_facts_get(slug: str) -> facts.DiseaseFacts:
+    """What the standard questions' data parts show of a disease: its facts with the written
+    rules applied (catalog/facts.py). Cached, since only an import changes them; only
+    question pages need them, so `disease_get` does not fetch them."""
+    key = f"catalog:{catalog_generation()}:facts:{slug}"
+    gathered: facts.DiseaseFacts | None = cache.get(key)
+    if gathered is None:
+        disease = disease_get(slug)
+        excluded = DiseasePhenotype.Frequency.EXCLUDED
+        shown = sum(1 for p in disease.phenotypes.all() if p.frequency != excluded)
+        rows = DiseaseFact.objects.filter(disease=disease).order_by("kind", "-number", "label")
+        gathered = facts.disease_facts(
+            disease, codes=disease.codes.all(), facts=rows, phenotypes=shown
+        )
+        cache.set(key, gathered, CATALOG_CACHE_SECONDS)
+    return gathered
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from raremap.accounts.models import User
+from raremap.catalog import selectors as catalog_selectors
 from raremap.catalog.facts import FACT_KINDS
 from raremap.catalog.fragments import CatalogPart
 from raremap.catalog.models import Disease
@@ -106,8 +107,8 @@ def question_part(question: Question, *, catalog: CatalogPart, counts: ShownCoun
             "overview": overview,
             "digest": selectors.digest_list(question),
             "symptoms_html": catalog.symptoms_html,
-            "facts": catalog.facts,
-            "sources": catalog.sources,
+            "facts": catalog_selectors.disease_facts_get(disease.slug),
+            "sources": {s.key: s for s in catalog_selectors.catalog_source_list()},
             "fact_kinds": FACT_KINDS,
             "counts": counts.members,
             "on_map": counts.on_map,

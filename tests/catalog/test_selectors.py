@@ -148,4 +148,4 @@ def test_disease_get_query_count_is_constant() -> None:
         counts[slug] = len(captured)
 
     assert many[1] > 50
-    assert set(counts.values()) == {5}  # the disease, its phenotypes, codes, names and facts
+    assert set(counts.values()) == {4}

@@ -429,8 +429,9 @@ def test_question_page_queries_do_not_grow_with_answers(
         services.vote_cast(user=member, answer=answer, value=1)
     cache.clear()
 
-    # Cold: the catalog part of the disease (6), then as below (5), plus the overview part
-    # (overview, counts, questions, the treatment ranking; no digest yet) and the answers.
+    # Cold: the catalog part of the disease (5), then as below (5), plus the overview part
+    # (overview, counts, questions, the disease's facts, the treatment ranking; no digest
+    # yet) and the answers.
     with django_assert_num_queries(18):  # 17, and the map's snapshot (cold)
         member_client.get(BEST)
     # Warm (the rendered parts are cached until the question changes): the session with the
@@ -501,8 +502,8 @@ def test_anonymous_question_page_queries_do_not_grow_with_answers(
     _answers(best, count)
     cache.clear()
 
-    # the catalog part (6); question, overview, counts, questions, treatment ranking, answers
-    # (no digest yet)
+    # the catalog part (5); question, overview, counts, questions, the disease's facts,
+    # treatment ranking, answers (no digest yet)
     with django_assert_num_queries(13):  # 12, and the map's snapshot (cold)
         client.get(BEST, headers={"Cookie": "messages=x"})  # no full-page cache
     with django_assert_num_queries(1):  # the question's version: the rest is cached
