@@ -37,9 +37,10 @@ def test_hereditary_shows_the_mode_of_inheritance_with_its_source_and_version(
 
 def test_cause_life_expectancy_onset_and_specialist(client: Client) -> None:
     assert "COL1A1, PDGFB" in _page(client, "dermatofibrosarcoma-protuberans", "cause")
-    assert "Death in infancy: Occasional (5–29%)" in _page(
-        client, "gaucher-disease", "life-expectancy"
-    )
+    gaucher = _page(client, "gaucher-disease", "life-expectancy")
+    assert "Death in infancy: Occasional (5–29%)" in gaucher
+    assert "HPO phenotype annotations with frequencies" in gaucher  # cited: its band's source
+    assert "OMIM disease annotations" not in gaucher  # nothing borrowed, nothing cited
     assert "Adult onset" in _page(client, "alkaptonuria", "first-symptoms")
     specialist = _page(client, "primary-disorders-of-muscles", "specialist")
     assert "a neurologist : WHO ICD-10 classes it in chapter VI (G00–G99)." in specialist
