@@ -18,6 +18,7 @@ class CatalogPart:
     disease: Disease  # without its related rows
     header_html: str
     symptoms_html: str
+    generation: int  # the import it was rendered from: part of the keys of pages showing it
 
 
 def disease_part(slug: str) -> CatalogPart:
@@ -26,7 +27,8 @@ def disease_part(slug: str) -> CatalogPart:
     Template rendering is most of a page's time (docs/architecture.md); this part is the same
     for every visitor, so it is kept rendered in the cache beside the catalog reads.
     """
-    key = f"catalog:{selectors.catalog_generation()}:part:{get_language()}:{slug}"
+    generation = selectors.catalog_generation()
+    key = f"catalog:{generation}:part:{get_language()}:{slug}"
     part = cache.get(key)
     if part is None:
         disease = selectors.disease_get(slug)
@@ -45,6 +47,7 @@ def disease_part(slug: str) -> CatalogPart:
             disease=plain,
             header_html=render_to_string("catalog/_disease_header.html", context),
             symptoms_html=render_to_string("catalog/_disease_symptoms.html", context),
+            generation=generation,
         )
         cache.set(key, part, selectors.CATALOG_CACHE_SECONDS)
     return part

@@ -166,3 +166,39 @@ class CatalogSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.version}"
+
+
+class DiseaseFact(models.Model):
+    """A fact a source states about a disease, kept for the standard questions' data parts.
+
+    Only what a pinned source says: the rules that turn facts into suggestions (a specialist,
+    whether it is contagious) live in catalog/facts.py and are cited on the page.
+    """
+
+    class Kind(models.TextChoices):
+        INHERITANCE = "inheritance", "Mode of inheritance"
+        ONSET = "onset", "Onset"
+        MORTALITY = "mortality", "Mortality"
+        GENE = "gene", "Gene"
+        SYSTEM = "system", "Body system of its phenotypes"
+
+    disease = models.ForeignKey(Disease, on_delete=models.CASCADE, related_name="facts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    code = models.CharField(max_length=40)  # an HPO id ("HP:0000007") or a gene symbol
+    label = models.CharField(max_length=300)  # the source's own name for it
+    # A term's frequency band (DiseasePhenotype.Frequency), or for a body system how many of
+    # the disease's phenotypes it holds.
+    number = models.PositiveSmallIntegerField(default=0)
+    source = models.CharField(max_length=40)  # a CatalogSource key
+    via = models.CharField(max_length=40, blank=True)  # "OMIM:203500": the same-named entry's
+
+    class Meta:
+        ordering = ["kind", "-number", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disease", "kind", "code", "via"], name="uniq_disease_fact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code} of {self.disease_id}"

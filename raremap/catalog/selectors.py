@@ -9,11 +9,12 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 
-from raremap.catalog import search
+from raremap.catalog import facts, search
 from raremap.catalog.models import (
     CatalogSource,
     Disease,
     DiseaseCode,
+    DiseaseFact,
     DiseaseName,
     DiseasePhenotype,
     SearchWord,
@@ -90,6 +91,77 @@ def disease_phenotype_bands(disease: Disease) -> list[PhenotypeBand]:
             bands[annotation.frequency] = band
         band.terms.append(annotation.term.name)
     return [bands[key] for key in sorted(bands)]
+
+
+def disease_facts_get(slug: str) -> facts.DiseaseFacts:
+    """What the standard questions' data parts show of a disease: its facts with the written
+    rules applied (catalog/facts.py). Cached, since only an import changes them; only
+    question pages need them, so `disease_get` does not fetch them."""
+    key = f"catalog:{catalog_generation()}:facts:{slug}"
+    gathered: facts.DiseaseFacts | None = cache.get(key)
+    if gathered is None:
+        disease = disease_get(slug)
+        excluded = DiseasePhenotype.Frequency.EXCLUDED
+        shown = sum(1 for p in disease.phenotypes.all() if p.frequency != excluded)
+        rows = DiseaseFact.objects.filter(disease=disease).order_by("kind", "-number", "label")
+        gathered = facts.disease_facts(
+            disease, codes=disease.codes.all(), facts=rows, phenotypes=shown
+        )
+        cache.set(key, gathered, CATALOG_CACHE_SECONDS)
+    return gathered
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    slug: str  # the standard question's
+    data: str  # its data part ("" for none)
+    rare: int  # Orphanet diseases whose data part has something to show
+    common: int  # ICD-10 categories likewise
+
+
+def catalog_coverage() -> tuple[list[CoverageRow], dict[str, int]]:
+    """Per standard question, how many diseases (not obsolete) its data part has data for,
+    and how many diseases there are of each kind. Five queries over the whole catalog."""
+    from raremap.questions.standard import STANDARD_QUESTIONS  # questions builds on catalog
+
+    diseases = list(Disease.objects.filter(is_obsolete=False).only("id", "name", "kind"))
+    codes: dict[int, list[DiseaseCode]] = {}
+    for code in DiseaseCode.objects.filter(system=DiseaseCode.System.ICD10).only(
+        "disease_id", "system", "code"
+    ):
+        codes.setdefault(code.disease_id, []).append(code)
+    rows: dict[int, list[DiseaseFact]] = {}
+    for fact in DiseaseFact.objects.all():
+        rows.setdefault(fact.disease_id, []).append(fact)
+    shown = dict(
+        DiseasePhenotype.objects.exclude(frequency=DiseasePhenotype.Frequency.EXCLUDED)
+        .values_list("disease_id")
+        .annotate(n=Count("id"))
+        .values_list("disease_id", "n")
+    )
+    with_symptoms = set(DiseasePhenotype.objects.values_list("disease_id", flat=True).distinct())
+    known: dict[str, dict[str, int]] = {}
+    totals = {"rare": 0, "common": 0}
+    for disease in diseases:
+        totals[disease.kind] += 1
+        gathered = facts.disease_facts(
+            disease,
+            codes=codes.get(disease.pk, []),
+            facts=rows.get(disease.pk, []),
+            phenotypes=shown.get(disease.pk, 0),
+        )
+        for kind in facts.FACT_KINDS:
+            if gathered.known(kind):
+                counts = known.setdefault(kind, {"rare": 0, "common": 0})
+                counts[disease.kind] += 1
+        if disease.pk in with_symptoms:
+            counts = known.setdefault("symptoms", {"rare": 0, "common": 0})
+            counts[disease.kind] += 1
+    result = []
+    for question in STANDARD_QUESTIONS:
+        counts = known.get(question.data, {"rare": 0, "common": 0})
+        result.append(CoverageRow(question.slug, question.data, counts["rare"], counts["common"]))
+    return result, totals
 
 
 def catalog_stats() -> dict[str, int]:

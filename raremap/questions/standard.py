@@ -17,7 +17,11 @@ class StandardQuestion:
     title: Promise  # with %(disease)s: "What are the best treatments for %(disease)s?"
     label: Promise  # short, for lists on the disease page
     top: bool  # listed among the "top questions"
-    data: str = ""  # the data section its overview shows beside the editor text
+    # The data part its overview shows beside the editor text: "treatments" (the ranking),
+    # "symptoms", or a kind of catalog facts (raremap.catalog.facts.FACT_KINDS); none for
+    # questions no source answers (celebrities, natural treatments, living with it, cure,
+    # diagnosis).
+    data: str = ""
 
     def title_for(self, disease_title: str) -> str:
         return str(self.title) % {"disease": disease_title}
@@ -36,12 +40,21 @@ STANDARD_QUESTIONS: tuple[StandardQuestion, ...] = (
         _("What is the life expectancy of people with %(disease)s?"),
         _("Life expectancy"),
         top=True,
+        data="life-expectancy",
     ),
     StandardQuestion(
-        "is-it-hereditary", _("Is %(disease)s hereditary?"), _("Is it hereditary?"), top=True
+        "is-it-hereditary",
+        _("Is %(disease)s hereditary?"),
+        _("Is it hereditary?"),
+        top=True,
+        data="hereditary",
     ),
     StandardQuestion(
-        "is-it-contagious", _("Is %(disease)s contagious?"), _("Is it contagious?"), top=True
+        "is-it-contagious",
+        _("Is %(disease)s contagious?"),
+        _("Is it contagious?"),
+        top=True,
+        data="contagious",
     ),
     StandardQuestion(
         "natural-treatments",
@@ -67,6 +80,7 @@ STANDARD_QUESTIONS: tuple[StandardQuestion, ...] = (
         _("What are the first symptoms of %(disease)s?"),
         _("First symptoms"),
         top=False,
+        data="onset",
     ),
     StandardQuestion(
         "diagnosis",
@@ -79,6 +93,7 @@ STANDARD_QUESTIONS: tuple[StandardQuestion, ...] = (
         _("Which specialist should I see for %(disease)s?"),
         _("Which specialist"),
         top=False,
+        data="specialist",
     ),
     StandardQuestion(
         "living-with",
@@ -86,12 +101,16 @@ STANDARD_QUESTIONS: tuple[StandardQuestion, ...] = (
         _("Living with it"),
         top=False,
     ),
-    StandardQuestion("cause", _("What causes %(disease)s?"), _("Cause"), top=False),
+    StandardQuestion("cause", _("What causes %(disease)s?"), _("Cause"), top=False, data="cause"),
     StandardQuestion(
         "cure", _("Is there a cure for %(disease)s?"), _("Is there a cure?"), top=False
     ),
     StandardQuestion(
-        "how-common", _("How common is %(disease)s?"), _("How common is it?"), top=False
+        "how-common",
+        _("How common is %(disease)s?"),
+        _("How common is it?"),
+        top=False,
+        data="prevalence",
     ),
 )
 

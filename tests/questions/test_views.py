@@ -49,12 +49,13 @@ def test_question_page_title_and_sections(client: Client, best: Question) -> Non
     page = text_of(client.get(BEST))
 
     assert "What are the best treatments for Dermatofibrosarcoma protuberans (DFSP)?" in page
-    assert "From the editors" in page
-    assert "Not yet reviewed" not in page  # no editor text yet: nothing to review
-    assert "No editor has written this part yet." in page
+    # No editor text and no answers yet: the ranking's part, then one invitation to answer.
+    assert "From the editors" not in page
+    assert "Not yet reviewed" not in page
     assert "Treatments members report" in page
-    assert "What members say" in page
-    assert "No answers yet." in page
+    assert "What members say" not in page
+    assert "Community answers" not in page
+    assert "Nobody has answered yet" in page
     assert "Medical disclaimer:" in page
 
 
@@ -429,8 +430,9 @@ def test_question_page_queries_do_not_grow_with_answers(
     cache.clear()
 
     # Cold: the catalog part of the disease (5), then as below (5), plus the overview part
-    # (overview, counts, questions, the treatment ranking; no digest yet) and the answers.
-    with django_assert_num_queries(17):  # 16, and the map's snapshot (cold)
+    # (overview, counts, questions, the disease's facts, the treatment ranking; no digest
+    # yet) and the answers.
+    with django_assert_num_queries(18):  # 17, and the map's snapshot (cold)
         member_client.get(BEST)
     # Warm (the rendered parts are cached until the question changes): the session with the
     # member and their moderator flag; the header's counts; question, membership, my votes,
@@ -500,9 +502,9 @@ def test_anonymous_question_page_queries_do_not_grow_with_answers(
     _answers(best, count)
     cache.clear()
 
-    # the catalog part (5); question, overview, counts, questions, treatment ranking, answers
-    # (no digest yet)
-    with django_assert_num_queries(12):  # 11, and the map's snapshot (cold)
+    # the catalog part (5); question, overview, counts, questions, the disease's facts,
+    # treatment ranking, answers (no digest yet)
+    with django_assert_num_queries(13):  # 12, and the map's snapshot (cold)
         client.get(BEST, headers={"Cookie": "messages=x"})  # no full-page cache
     with django_assert_num_queries(1):  # the question's version: the rest is cached
         client.get(BEST, headers={"Cookie": "messages=x"})

@@ -37,5 +37,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Imported {result.diseases} diseases ({result.rare} rare, {result.common} common), "
             f"{result.names} names, {result.codes} codes, {result.phenotypes} phenotype "
-            f"annotations in {result.seconds} s."
+            f"annotations, {result.facts} facts in {result.seconds} s."
         )
