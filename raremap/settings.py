@@ -286,7 +286,16 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RareMap <noreply@localhost>")
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# The interface's languages (raremap/locale/<code>/): English, then the others by name.
+LANGUAGES = [
+    ("en", _("English")),
+    ("cs", _("Czech")),
+    ("de", _("German")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("it", _("Italian")),
+    ("pt", _("Portuguese")),
+]
 LOCALE_PATHS = [BASE_DIR / "raremap" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
