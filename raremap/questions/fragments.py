@@ -26,7 +26,7 @@ from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
 from raremap.core.shell import KEPT_SECONDS, Filler, KeptPage, Viewer, keep, render_kept
-from raremap.questions import permissions, selectors
+from raremap.questions import permissions, selectors, seo
 from raremap.questions.forms import AnswerForm
 from raremap.questions.models import Answer, Question
 
@@ -79,14 +79,17 @@ class QuestionPart:
     main_html: str  # with <!--overview-edit:…--> markers
     aside_html: str  # with a <!--join--> marker
     demo: bool  # demo members are counted or the editor text is demo
+    has_content: bool  # anything to read yet (else not indexed: questions.seo)
 
 
-def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts) -> QuestionPart:
+def question_part(
+    question: Question, *, symptoms_html: str, symptoms: tuple[str, ...], counts: ShownCounts
+) -> QuestionPart:
     """The overview (editor text, data sections, digest), member counts and top questions of
     a question page, from the cache when current (the counts are in its key)."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
-    key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{counts.version}"
+    key = f"questions:part2:{question.disease_id}:{question.slug}:{version}:{counts.version}"
     key += f":{language}"
     part = django_cache.get(key)
     if part is None:
@@ -110,9 +113,27 @@ def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts
             main_html=render_to_string("questions/_question_main.html", context),
             aside_html=render_to_string("questions/_question_aside.html", context),
             demo=bool(counts.members["demo"] or (overview and overview.is_demo)),
+            has_content=seo.question_has_content(
+                question=question,
+                overview=overview,
+                catalog_data=_catalog_data(question, symptoms=symptoms),
+            ),
         )
         django_cache.set(key, part, KEPT_SECONDS)
     return part
+
+
+def _catalog_data(question: Question, *, symptoms: tuple[str, ...]) -> bool:
+    """Whether the page shows catalog data for its question: the disease's symptoms, or
+    treatments ranked from members' reports."""
+    data = question.standard.data if question.standard else ""
+    if data == "symptoms":
+        return bool(symptoms)
+    if data == "treatments":
+        from raremap.treatments.selectors import ranking_list
+
+        return bool(ranking_list(question.disease, limit=1))
+    return False
 
 
 def _ranking_html(disease: Disease) -> str:
@@ -131,7 +152,13 @@ def _on_map(disease: Disease) -> int:
 
 
 def question_page(
-    request: HttpRequest, question: Question, *, symptoms_html: str, sort: str, number: int
+    request: HttpRequest,
+    question: Question,
+    *,
+    symptoms_html: str,
+    symptoms: tuple[str, ...],
+    sort: str,
+    number: int,
 ) -> KeptPage:
     """The question page as an anonymous visitor sees it, kept until the question or the
     community's counts change; its data: {answer id: AnswerFacts} of the answers on it."""
@@ -142,7 +169,9 @@ def question_page(
     key += f":{sort}:{number}:{language}"
 
     def render() -> tuple[str, dict[int, AnswerFacts]]:
-        part = question_part(question, symptoms_html=symptoms_html, counts=counts)
+        part = question_part(
+            question, symptoms_html=symptoms_html, symptoms=symptoms, counts=counts
+        )
         page = selectors.answer_page(question, sort=sort, number=number)
         context = {
             "disease": question.disease,
@@ -151,6 +180,11 @@ def question_page(
             "page": page,
             "has_demo_answers": any(a.is_demo for a in page.answers),
             "form": AnswerForm(),
+            "qa_page": seo.qa_page(
+                question=question,
+                answers=page.answers,
+                answer_count=selectors.answer_count_members(question),
+            ),
         }
         html = render_kept("questions/question_detail.html", context, request)
         return html, {a.pk: _facts(a) for a in page.answers}

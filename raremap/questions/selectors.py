@@ -192,6 +192,13 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
     return page
 
 
+def answer_count_members(question: Question) -> int:
+    """How many published answers by members (not demo answers) a question has."""
+    if not question.answer_count:
+        return 0
+    return Answer.objects.filter(question=question, status=Status.PUBLISHED, is_demo=False).count()
+
+
 def vote_map(user: User, question: Question) -> dict[int, int]:
     """The member's votes on a question's answers: answer id → +1 or -1 (one query; none if
     anonymous)."""
