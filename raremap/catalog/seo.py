@@ -9,7 +9,10 @@ from raremap.catalog.models import Disease, DiseaseCode, DiseaseName
 from raremap.core.seo import absolute
 
 # The coding systems schema.org's MedicalCode is given, under the names search engines know.
-CODING_SYSTEMS = {DiseaseCode.System.ORPHA: "ORPHA", DiseaseCode.System.ICD10: "ICD-10"}
+CODING_SYSTEMS: dict[str, str] = {
+    DiseaseCode.System.ORPHA: "ORPHA",
+    DiseaseCode.System.ICD10: "ICD-10",
+}
 # How many symptoms the description names (the page lists them all).
 DESCRIBED_SYMPTOMS = 5
 

@@ -95,13 +95,12 @@ def question_part(
     if part is None:
         disease = question.disease
         overview = selectors.overview_current(question)
-        standard = question.standard
+        data = question.standard.data if question.standard else ""
+        ranking_html, ranked = _ranking(disease) if data == "treatments" else ("", False)
         context = {
             "question": question,
             "disease": disease,
-            "ranking_html": _ranking_html(disease)
-            if standard and standard.data == "treatments"
-            else "",
+            "ranking_html": ranking_html,
             "overview": overview,
             "digest": selectors.digest_list(question),
             "symptoms_html": symptoms_html,
@@ -116,32 +115,22 @@ def question_part(
             has_content=seo.question_has_content(
                 question=question,
                 overview=overview,
-                catalog_data=_catalog_data(question, symptoms=symptoms),
+                # The catalog's data for its question: the symptoms, the ranked treatments.
+                catalog_data=bool(symptoms) if data == "symptoms" else ranked,
             ),
         )
         django_cache.set(key, part, KEPT_SECONDS)
     return part
 
 
-def _catalog_data(question: Question, *, symptoms: tuple[str, ...]) -> bool:
-    """Whether the page shows catalog data for its question: the disease's symptoms, or
-    treatments ranked from members' reports."""
-    data = question.standard.data if question.standard else ""
-    if data == "symptoms":
-        return bool(symptoms)
-    if data == "treatments":
-        from raremap.treatments.selectors import ranking_list
+def _ranking(disease: Disease) -> tuple[str, bool]:
+    """The treatment ranking members' reports give, and whether it ranks any treatment
+    (raremap.treatments builds on questions; imported here, when asked, to keep that
+    direction)."""
+    from raremap.treatments.selectors import ranking_page, ranking_section_html
 
-        return bool(ranking_list(question.disease, limit=1))
-    return False
-
-
-def _ranking_html(disease: Disease) -> str:
-    """The treatment ranking members' reports give (raremap.treatments builds on questions;
-    imported here, when asked, to keep that direction)."""
-    from raremap.treatments.selectors import ranking_section_html
-
-    return ranking_section_html(disease)
+    page = ranking_page(disease)
+    return ranking_section_html(disease, page=page), bool(page.items)
 
 
 def _on_map(disease: Disease) -> int:
@@ -183,7 +172,7 @@ def question_page(
             "qa_page": seo.qa_page(
                 question=question,
                 answers=page.answers,
-                answer_count=selectors.answer_count_members(question),
+                answer_count=selectors.answer_count_members(page, question),
             ),
         }
         html = render_kept("questions/question_detail.html", context, request)

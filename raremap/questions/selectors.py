@@ -192,10 +192,11 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
     return page
 
 
-def answer_count_members(question: Question) -> int:
-    """How many published answers by members (not demo answers) a question has."""
-    if not question.answer_count:
-        return 0
+def answer_count_members(page: AnswerPage, question: Question) -> int:
+    """How many published answers by members (not demo answers) a question has: counted from
+    `page` (one of its pages of answers) when that shows them all, else in the database."""
+    if page.pages == 1:
+        return sum(1 for answer in page.answers if not answer.is_demo)
     return Answer.objects.filter(question=question, status=Status.PUBLISHED, is_demo=False).count()
 
 

@@ -53,7 +53,7 @@ def sitemap_count() -> int:
 def sitemap_index_gz() -> bytes:
     """The sitemap index (gzipped XML), from the cache when built in the last hour."""
     key = _key("index")
-    body = cache.get(key)
+    body: bytes | None = cache.get(key)
     if body is None:
         count = sitemap_count()
         activity = _activity(None)
@@ -80,7 +80,7 @@ def sitemap_gz(number: int) -> bytes:
     if not 1 <= number <= sitemap_count():
         raise Http404("No such sitemap")
     key = _key(str(number))
-    body = cache.get(key)
+    body: bytes | None = cache.get(key)
     if body is None:
         body = _gzip(_sitemap_xml(number))
         cache.set(key, body, SITEMAP_SECONDS)
