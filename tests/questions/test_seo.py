@@ -151,3 +151,22 @@ def test_the_language_chooser_keeps_the_query_of_each_request(
     links = seo.tree.xpath('//nav[@class="languages"]//a/@href')
     assert f"/de{BEST}?sort=newest" in links
     assert not [link for link in links if "first" in link]
+
+
+def test_answer_count_over_several_pages(client: Client, question: Question) -> None:
+    """The count is of every member's answer; the answers are those of the page shown."""
+    answers = [_answer(question, f"Member {n}", f"Answer {n}.") for n in range(31)]
+    Answer.objects.filter(pk=answers[30].pk).update(is_demo=True)  # the newest: on page 1
+    question.refresh_from_db()
+    services.vote_cast(user=UserFactory(), answer=answers[5], value=1)  # a new page version
+
+    first, second = (page_seo(client.get(f"{BEST}?page={n}")) for n in (1, 2))
+
+    [qa] = first.of_type("QAPage")
+    [qa2] = second.of_type("QAPage")
+    assert qa["mainEntity"]["answerCount"] == qa2["mainEntity"]["answerCount"] == 30
+    # By votes, then newest: page 1 shows answers 5, 30 (demo), 29…6, 4…1; page 2 answer 0.
+    assert len(qa["mainEntity"]["suggestedAnswer"]) == 29
+    assert "Answer 30." not in str(qa)
+    assert [a["text"] for a in qa2["mainEntity"]["suggestedAnswer"]] == ["Answer 0."]
+    assert first.canonical == second.canonical == [f"{SITE}{BEST}"]
