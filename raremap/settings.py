@@ -6,6 +6,7 @@ and keeps it in the data directory).
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -59,6 +60,14 @@ if not SECRET_KEY:
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+# The site's public origin, for the absolute URLs search engines are given (canonical and
+# hreflang links, structured data, robots.txt, sitemaps). Never taken from the request's Host
+# header: a cached page or sitemap would carry whatever host its first visitor sent.
+SITE_URL = env_str("RAREMAP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]+)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"RAREMAP_SITE_URL must be an origin such as https://raremap.example.org, got {SITE_URL!r}"
+    )
 # Served over HTTPS (production): secure, __Host- prefixed cookies, HSTS and redirects.
 # `bin/serve` sets RAREMAP_HTTPS=0 for the plain-HTTP local site on 127.0.0.1.
 HTTPS = env_bool("RAREMAP_HTTPS", True)
@@ -286,7 +295,16 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "RareMap <noreply@localhost>")
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
+# The interface's languages (raremap/locale/<code>/): English, then the others by name.
+LANGUAGES = [
+    ("en", _("English")),
+    ("cs", _("Czech")),
+    ("de", _("German")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("it", _("Italian")),
+    ("pt", _("Portuguese")),
+]
 LOCALE_PATHS = [BASE_DIR / "raremap" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -318,6 +336,10 @@ LOGGING = {
 # RareMap's own knobs.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 SEARCH_MAX_RESULTS = 50
+# URLs per sitemap. The protocol allows 50,000 URLs and 50 MB; with eight hreflang alternates
+# each, 50,000 of our URLs made up to 65 MB (docs/seo.md), 20,000 at most 27 MB. Tests set it
+# small.
+SITEMAP_LIMIT = 20_000
 
 # Background work (the "what members say" digest, notifications): django-tasks. "database"
 # queues in the database and `raremap worker` runs them (bin/serve starts one);

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from raremap.api import errors as api_errors
 from raremap.api.urls import api
 from raremap.core import views as core_views
+from raremap.questions import views as question_views
 
 # The site's error pages; under /api/ they answer in the API's JSON envelope.
 handler400 = "raremap.api.errors.handler400"
@@ -13,6 +14,10 @@ handler500 = "raremap.api.errors.handler500"
 
 urlpatterns = [
     path("healthz", core_views.health, name="health"),
+    # For search engines: one address each, whatever the language (docs/seo.md).
+    path("robots.txt", core_views.robots_txt, name="robots-txt"),
+    path("sitemap.xml", question_views.sitemap_index, name="sitemap-index"),
+    path("sitemap-<int:number>.xml", question_views.sitemap, name="sitemap"),
     path("api/v1/", api.urls),
     # Every other path under /api/ ([\s\S], not ".": a path may hold a line break).
     re_path(r"^api(?:/[\s\S]*)?\Z", api_errors.not_found, name="api-not-found"),

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from raremap.catalog import selectors
+from raremap.catalog import selectors, seo
 from raremap.catalog.models import Disease
 
 
@@ -19,6 +19,10 @@ class CatalogPart:
     header_html: str
     symptoms_html: str
     generation: int  # the import it was rendered from: part of the keys of pages showing it
+    # The head of the disease page: its description and structured data (raremap.catalog.seo).
+    head_html: str
+    # The symptoms the page lists, most frequent first (descriptions, "has content" rules).
+    symptoms: tuple[str, ...]
 
 
 def disease_part(slug: str) -> CatalogPart:
@@ -28,17 +32,24 @@ def disease_part(slug: str) -> CatalogPart:
     for every visitor, so it is kept rendered in the cache beside the catalog reads.
     """
     generation = selectors.catalog_generation()
-    key = f"catalog:{generation}:part:{get_language()}:{slug}"
+    # "part3": parts kept before they had a generation, a head and symptoms are not read back.
+    key = f"catalog:{generation}:part3:{get_language()}:{slug}"
     part = cache.get(key)
     if part is None:
         disease = selectors.disease_get(slug)
+        bands = selectors.disease_phenotype_bands(disease)
+        symptoms = [term for band in bands for term in band.terms]
         context = {
             "disease": disease,
             "codes": list(disease.codes.all()),
             "names": list(disease.names.all()),
-            "bands": selectors.disease_phenotype_bands(disease),
+            "bands": bands,
             "sources": {s.key: s for s in selectors.catalog_source_list()},
+            "described_symptoms": symptoms[: seo.DESCRIBED_SYMPTOMS],
         }
+        context["structured_data"] = seo.medical_condition(
+            disease=disease, names=context["names"], codes=context["codes"], symptoms=symptoms
+        )
         # Without its prefetched names and codes: the page needs only the row.
         plain = Disease(
             **{f.attname: getattr(disease, f.attname) for f in Disease._meta.concrete_fields}
@@ -48,6 +59,8 @@ def disease_part(slug: str) -> CatalogPart:
             header_html=render_to_string("catalog/_disease_header.html", context),
             symptoms_html=render_to_string("catalog/_disease_symptoms.html", context),
             generation=generation,
+            head_html=render_to_string("catalog/_disease_head.html", context),
+            symptoms=tuple(symptoms),
         )
         cache.set(key, part, selectors.CATALOG_CACHE_SECONDS)
     return part

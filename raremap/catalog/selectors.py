@@ -3,11 +3,13 @@
 import difflib
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import cast
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 
 from raremap.catalog import facts, search
 from raremap.catalog.models import (
@@ -177,6 +179,25 @@ def catalog_stats() -> dict[str, int]:
         stats = {"rare": counts["rare"], "common": counts["common"]}
         cache.set(key, stats, CATALOG_CACHE_SECONDS)
     return stats
+
+
+# The sources the diseases come from: their import time is the catalog's.
+DISEASE_SOURCES = ("hpo", "icd10")
+
+
+def catalog_imported_at() -> datetime:
+    """When the diseases were last imported (now, before any import); cached per import."""
+    key = f"catalog:{catalog_generation()}:imported-at"
+    imported: datetime | None = cache.get(key)
+    if imported is None:
+        imported = (
+            CatalogSource.objects.filter(key__in=DISEASE_SOURCES).aggregate(
+                latest=Max("imported_at")
+            )["latest"]
+            or timezone.now()
+        )
+        cache.set(key, imported, CATALOG_CACHE_SECONDS)
+    return imported
 
 
 def catalog_source_list() -> list[CatalogSource]:

@@ -17,6 +17,8 @@ from django.utils.formats import date_format, number_format
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from raremap.core import seo
+
 
 def _language(context: Context) -> str:
     """The page's language: set once per render by the `language` context processor (a
@@ -51,21 +53,21 @@ def _languages() -> tuple[tuple[str, str], ...]:
     )
 
 
-def language_links(path: str) -> list[dict[str, Any]]:
-    """The same page in every UI language (links, so that pages stay cacheable).
+def language_links(path: str, query: str = "") -> list[dict[str, Any]]:
+    """The same page in every UI language, with the same query (sort, page of answers): links,
+    so that pages stay cacheable.
 
     English has no prefix and every other language its code (i18n_patterns with
     prefix_default_language=False), so the other language's URL is a matter of the prefix.
     """
     current = translation.get_language()
-    bare = path
-    if current != settings.LANGUAGE_CODE and path.startswith(f"/{current}/"):
-        bare = path[len(current) + 1 :]
+    bare = seo.bare_path(path, current)
+    suffix = f"?{query}" if query else ""
     return [
         {
             "code": code,
             "name": name,
-            "url": bare if code == settings.LANGUAGE_CODE else f"/{code}{bare}",
+            "url": seo.language_path(bare, code) + suffix,
             "current": code == current,
         }
         for code, name in _languages()
@@ -113,8 +115,10 @@ def environment(**options: Any) -> Environment:
         url=url,
         static=_static,
         language_links=language_links,
+        absolute_url=seo.absolute,
+        alternates=seo.alternates,
         get_language=translation.get_language,
         get_messages=get_messages,
     )
-    env.filters.update(intcomma=intcomma, date=date_format)
+    env.filters.update(intcomma=intcomma, date=date_format, json_ld=seo.json_ld)
     return env

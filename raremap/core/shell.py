@@ -10,9 +10,10 @@ content does. A request then costs its own data and a few small strings: each re
 by the filler registered for its name (the part before a colon — `vote:12` is filled by the
 `vote` filler, given "12"); a region without a filler keeps what an anonymous visitor sees.
 
-`base.html` marks two regions every page has: `messages` (flash messages, filled by
-`base_fillers`) and `nav` (the header's account links, filled by the accounts app:
-`raremap.accounts.fragments.page_fillers` gives both). Regions do not nest.
+`base.html` marks three regions every page has: `messages` (flash messages) and `languages`
+(the language chooser, which keeps the request's query), both filled by `base_fillers`, and
+`nav` (the header's account links, filled by the accounts app:
+`raremap.accounts.fragments.page_fillers` gives all three). Regions do not nest.
 """
 
 import re
@@ -143,8 +144,10 @@ class Viewer:
 
 
 def base_fillers(viewer: Viewer) -> dict[str, Filler]:
-    """The filler of base.html's `messages` region (flash messages). Its `nav` region, the
-    header's account links, is the accounts app's (raremap.accounts.fragments.page_fillers)."""
+    """The fillers of base.html's `messages` region (flash messages) and `languages` region
+    (the language chooser, whose links keep the request's own query: the kept page holds the
+    query of whoever made it). Its `nav` region, the header's account links, is the accounts
+    app's (raremap.accounts.fragments.page_fillers)."""
     request = viewer.request
 
     def messages(_argument: str, _anonymous: str) -> str:
@@ -152,4 +155,10 @@ def base_fillers(viewer: Viewer) -> dict[str, Filler]:
             return ""
         return render_fragment("core/_messages.html", {"request": request})
 
-    return {"messages": messages}
+    def languages(_argument: str, _anonymous: str) -> str:
+        return render_fragment(
+            "core/_languages.html",
+            {"request": request, "LANGUAGE_CODE": getattr(request, "LANGUAGE_CODE", None)},
+        )
+
+    return {"messages": messages, "languages": languages}

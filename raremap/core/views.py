@@ -3,9 +3,11 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from raremap.core import seo
 from raremap.core.decorators import cache_for_anonymous
 
 
@@ -13,6 +15,17 @@ from raremap.core.decorators import cache_for_anonymous
 @cache_for_anonymous
 def about(request: HttpRequest) -> HttpResponse:
     return render(request, "core/about.html")
+
+
+@require_safe
+@cache_for_anonymous
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """What crawlers may fetch (docs/seo.md), and where the sitemap index is."""
+    context = {
+        "prefixes": [seo.language_path("", code) for code in seo.language_codes()],
+        "sitemap_url": seo.absolute(reverse("sitemap-index")),
+    }
+    return render(request, "core/robots.txt", context, content_type="text/plain; charset=utf-8")
 
 
 @require_safe

@@ -29,7 +29,7 @@ from raremap.catalog.models import Disease
 from raremap.communities.models import Membership
 from raremap.communities.selectors import membership_role_counts
 from raremap.core.shell import KEPT_SECONDS, Filler, KeptPage, Viewer, keep, render_kept
-from raremap.questions import permissions, selectors
+from raremap.questions import permissions, selectors, seo
 from raremap.questions.forms import AnswerForm
 from raremap.questions.models import Answer, Question
 
@@ -83,6 +83,7 @@ class QuestionPart:
     aside_html: str  # with a <!--join--> marker
     demo: bool  # demo members are counted or the editor text is demo
     has_overview: bool  # an editor has written it (else the page offers editors to)
+    has_content: bool  # anything to read yet (else not indexed: questions.seo)
 
 
 def question_part(question: Question, *, catalog: CatalogPart, counts: ShownCounts) -> QuestionPart:
@@ -91,23 +92,24 @@ def question_part(question: Question, *, catalog: CatalogPart, counts: ShownCoun
     the data sections come from are in its key)."""
     language = get_language()
     version = question.changed_at.timestamp() if question.pk else 0
-    key = f"questions:part:{question.disease_id}:{question.slug}:{version}:{counts.version}"
+    # "part2": parts kept before they knew whether they have content are not read back.
+    key = f"questions:part2:{question.disease_id}:{question.slug}:{version}:{counts.version}"
     key += f":{catalog.generation}:{language}"
     part = django_cache.get(key)
     if part is None:
         disease = question.disease
         overview = selectors.overview_current(question)
-        standard = question.standard
+        data = question.standard.data if question.standard else ""
+        ranking_html, ranked = _ranking(disease) if data == "treatments" else ("", False)
+        facts = catalog_selectors.disease_facts_get(disease.slug)
         context = {
             "question": question,
             "disease": disease,
-            "ranking_html": _ranking_html(disease)
-            if standard and standard.data == "treatments"
-            else "",
+            "ranking_html": ranking_html,
             "overview": overview,
             "digest": selectors.digest_list(question),
             "symptoms_html": catalog.symptoms_html,
-            "facts": catalog_selectors.disease_facts_get(disease.slug),
+            "facts": facts,
             "sources": {s.key: s for s in catalog_selectors.catalog_source_list()},
             "fact_kinds": FACT_KINDS,
             "counts": counts.members,
@@ -119,17 +121,30 @@ def question_part(question: Question, *, catalog: CatalogPart, counts: ShownCoun
             aside_html=render_to_string("questions/_question_aside.html", context),
             demo=bool(counts.members["demo"] or (overview and overview.is_demo)),
             has_overview=overview is not None,
+            has_content=seo.question_has_content(
+                question=question,
+                overview=overview,
+                # The catalog's data for its question: the symptoms, the ranked treatments,
+                # the facts of the others.
+                catalog_data=bool(catalog.symptoms)
+                if data == "symptoms"
+                else ranked
+                if data == "treatments"
+                else facts.known(data),
+            ),
         )
         django_cache.set(key, part, KEPT_SECONDS)
     return part
 
 
-def _ranking_html(disease: Disease) -> str:
-    """The treatment ranking members' reports give (raremap.treatments builds on questions;
-    imported here, when asked, to keep that direction)."""
-    from raremap.treatments.selectors import ranking_section_html
+def _ranking(disease: Disease) -> tuple[str, bool]:
+    """The treatment ranking members' reports give, and whether it ranks any treatment
+    (raremap.treatments builds on questions; imported here, when asked, to keep that
+    direction)."""
+    from raremap.treatments.selectors import ranking_page, ranking_section_html
 
-    return ranking_section_html(disease)
+    page = ranking_page(disease)
+    return ranking_section_html(disease, page=page), bool(page.items)
 
 
 def _on_map(disease: Disease) -> int:
@@ -161,6 +176,11 @@ def question_page(
             "page": page,
             "has_demo_answers": any(a.is_demo for a in page.answers),
             "form": AnswerForm(),
+            "qa_page": seo.qa_page(
+                question=question,
+                answers=page.answers,
+                answer_count=selectors.answer_count_members(page, question),
+            ),
         }
         html = render_kept("questions/question_detail.html", context, request)
         return html, {a.pk: _facts(a) for a in page.answers}

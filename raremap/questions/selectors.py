@@ -192,6 +192,14 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
     return page
 
 
+def answer_count_members(page: AnswerPage, question: Question) -> int:
+    """How many published answers by members (not demo answers) a question has: counted from
+    `page` (one of its pages of answers) when that shows them all, else in the database."""
+    if page.pages == 1:
+        return sum(1 for answer in page.answers if not answer.is_demo)
+    return Answer.objects.filter(question=question, status=Status.PUBLISHED, is_demo=False).count()
+
+
 def vote_map(user: User, question: Question) -> dict[int, int]:
     """The member's votes on a question's answers: answer id → +1 or -1 (one query; none if
     anonymous)."""

@@ -1,5 +1,9 @@
 """Question pages: the questions of a disease, a question with its overview and answers, and
-the forms that write answers, votes, follows, proposed questions and overview versions."""
+the forms that write answers, votes, follows, proposed questions and overview versions; the
+sitemaps of every disease and question page."""
+
+import gzip
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -18,7 +23,7 @@ from raremap.communities.selectors import membership_get
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.shell import Viewer
 from raremap.core.throttle import Limit, throttled
-from raremap.questions import fragments, permissions, reputation, selectors, services
+from raremap.questions import fragments, permissions, reputation, selectors, services, sitemaps
 from raremap.questions.forms import (
     AnswerForm,
     FollowForm,
@@ -34,6 +39,8 @@ VOTES = Limit("vote", 60, 60 * 60)
 PROPOSALS = Limit("propose", 5, 24 * 60 * 60)
 OVERVIEW_WRITES = Limit("overview", 30, 60 * 60)
 FOLLOWS = Limit("follow", 60, 60 * 60)
+# As Django's GZipMiddleware reads Accept-Encoding.
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 def _question_url(question: Question) -> str:
@@ -340,3 +347,26 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 @cache_for_anonymous
 def reputation_help(request: HttpRequest) -> HttpResponse:
     return render(request, "questions/reputation.html", {"rule": reputation})
+
+
+@require_safe
+def sitemap_index(request: HttpRequest) -> HttpResponse:
+    """The sitemap index: where search engines find every disease and question page."""
+    return _gzipped_xml(request, sitemaps.sitemap_index_gz())
+
+
+@require_safe
+def sitemap(request: HttpRequest, number: int) -> HttpResponse:
+    return _gzipped_xml(request, sitemaps.sitemap_gz(number))
+
+
+def _gzipped_xml(request: HttpRequest, body: bytes) -> HttpResponse:
+    """XML kept gzipped: sent as it is to clients that accept gzip (crawlers do), unpacked for
+    the others."""
+    if _ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(body, content_type="application/xml")
+        response["Content-Encoding"] = "gzip"
+    else:
+        response = HttpResponse(gzip.decompress(body), content_type="application/xml")
+    patch_vary_headers(response, ["Accept-Encoding"])
+    return response

@@ -248,10 +248,11 @@ def ranking_list(disease: Disease, *, limit: int | None = None) -> list[RankedTr
     return items if limit is None else items[:limit]
 
 
-def ranking_section_html(disease: Disease) -> str:
+def ranking_section_html(disease: Disease, *, page: RankingPage | None = None) -> str:
     """The "treatments members report" part of the best-treatments question page: the top
-    treatments, rendered without a request (the same for every viewer, safe to cache)."""
-    page = ranking_page(disease)
+    treatments, rendered without a request (the same for every viewer, safe to cache); from
+    `page` when the caller has read it."""
+    page = page or ranking_page(disease)
     context = {
         "disease": disease,
         "items": page.items[:SECTION_LIMIT],

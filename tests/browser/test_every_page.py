@@ -305,7 +305,8 @@ def test_every_header_link_is_on_a_phone_screen_without_javascript(  # type: ign
     site_server: str, world: dict[str, Any], browser, role: str, language: str
 ) -> None:
     """The header needs no script: with JavaScript off its links and buttons (Spanish "Cerrar
-    sesión" was 63 px off the screen) all lie within 390 px."""
+    sesión" was 63 px off the screen) all lie within 390 px, and so does the language menu
+    (seven links) when it is opened."""
     context = browser.new_context(
         viewport={"width": WIDTH, "height": 844}, java_script_enabled=False
     )
@@ -314,13 +315,24 @@ def test_every_header_link_is_on_a_phone_screen_without_javascript(  # type: ign
         context.add_cookies([cookie])
     page = context.new_page()
     prefix = "" if language == "en" else f"/{language}"
-    page.goto(f"{site_server}{prefix}{DFSP}/treatments/")
+    page.goto(f"{site_server}{prefix}{DFSP}/treatments/?sort=x")
 
-    controls = page.locator(".site-header a, .site-header button")
-    boxes = [control.bounding_box() for control in controls.all()]
-    # The brand, the search button, and the account links (and the log-out button).
-    assert len(boxes) == (7 if role == "member" else 4)
+    controls = page.locator(".site-header a, .site-header button, .site-header summary")
+    boxes = [control.bounding_box() for control in controls.filter(visible=True).all()]
+    # The brand, the search button, the account links (and the log-out button) and the
+    # language chooser, closed.
+    assert len(boxes) == (8 if role == "member" else 5)
     edges = [box["x"] + box["width"] for box in boxes]
     assert max(edges) <= WIDTH
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+    page.locator(".site-header .languages summary").click()
+    languages = page.locator(".site-header .languages a").filter(visible=True)
+    boxes = [link.bounding_box() for link in languages.all()]
+    assert len(boxes) == 7
+    assert min(box["x"] for box in boxes) >= 0
+    assert max(box["x"] + box["width"] for box in boxes) <= WIDTH
+    assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+    # Each keeps the page and its query.
+    assert languages.first.get_attribute("href") == f"{DFSP}/treatments/?sort=x"
     context.close()

@@ -28,6 +28,9 @@ ALLOWED = {
     # request by Django's own field (django.template.backends.utils.csrf_input).
     ("core/shell.py", "<!--csrf-->"),
     ("core/shell.py", "Markup"),
+    # JSON-LD for a <script type="application/ld+json"> element: JSON, not HTML, with <, > and
+    # & escaped as Django's json_script escapes them (core.seo.json_ld).
+    ("core/seo.py", "Markup"),
 }
 
 

@@ -6,10 +6,12 @@ then every page that shows them is parsed and checked for anything executable or
 loading from elsewhere.
 """
 
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -44,17 +46,26 @@ class MarkupCheck(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
         self.in_script = False
+        self.in_json_ld = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: (value or "") for name, value in attrs}
         if tag in NEVER:
             self.problems.append(f"<{tag}>")
-        if tag == "script":
+        if tag == "script" and values == {"type": "application/ld+json"}:
+            self.in_json_ld = True  # data for search engines, never run: checked below
+        elif tag == "script":
             self.in_script = True
             if not values.get("src", "").startswith("/static/"):
                 self.problems.append(f"script {values}")
+        # Canonical and hreflang links name pages of the site itself (docs/seo.md).
+        own_page = values.get("rel") in ("canonical", "alternate") and values.get(
+            "href", ""
+        ).startswith(f"{settings.SITE_URL}/")
         if tag == "link" and not (
-            values.get("href", "").startswith("/static/") or values.get("href") == "data:,"
+            values.get("href", "").startswith("/static/")
+            or values.get("href") == "data:,"
+            or own_page
         ):
             self.problems.append(f"link {values}")
         if tag == "meta" and "http-equiv" in values:
@@ -70,9 +81,14 @@ class MarkupCheck(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
-            self.in_script = False
+            self.in_script = self.in_json_ld = False
 
     def handle_data(self, data: str) -> None:
+        if self.in_json_ld:
+            # JSON with <, > and & escaped: nothing in it can end the element.
+            if {"<", ">", "&"} & set(data):
+                self.problems.append(f"unescaped JSON-LD {data[:40]!r}")
+            json.loads(data)
         if self.in_script and data.strip():
             self.problems.append(f"inline script {data[:40]!r}")
 
