@@ -34,8 +34,13 @@ class Disease(models.Model):
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
 
     def local_name(self, language: str) -> str:
-        """The name in `language` when a source gives it, else ""."""
-        return str(self.local_names.get(language, "")) if language != "en" else self.name
+        """The name in `language` (not English: the sources' own names are) where a source
+        gives it, else ""."""
+        return str(self.local_names.get(language, ""))
+
+    def display_title(self, language: str) -> str:
+        """The name in `language` where a source gives it, else the English title."""
+        return self.local_name(language) or self.title
 
 
 CODE_LINKS = {

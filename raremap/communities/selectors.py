@@ -92,7 +92,7 @@ def community_list_largest(*, limit: int = 6) -> list[CommunitySize]:
             .order_by("-n", "disease_id")
             .values_list("disease_id", flat=True)[:LARGEST_LIMIT]
         )
-        names = Disease.objects.only("slug", "name", "abbreviation").in_bulk(ranked)
+        names = Disease.objects.only("slug", "name", "abbreviation", "local_names").in_bulk(ranked)
         rows = [
             (pk, names[pk].slug, names[pk].name, names[pk].abbreviation)
             for pk in ranked

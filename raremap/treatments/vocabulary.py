@@ -402,7 +402,13 @@ def treatment_disease_list(treatment: Treatment) -> QuerySet[TreatmentRanking]:
             treatment=treatment, reports__gte=settings.TREATMENT_MIN_REPORTS
         )
         .select_related("disease")
-        .only("reports", "disease__slug", "disease__name", "disease__abbreviation")
+        .only(
+            "reports",
+            "disease__slug",
+            "disease__name",
+            "disease__abbreviation",
+            "disease__local_names",
+        )
         .order_by("-reports", "disease__name")
     )
 
