@@ -72,7 +72,8 @@ def test_czech_plural_strings_take_three_forms() -> None:
         catalog = read_po(handle)
     message = catalog.get(("%(num)d answer", "%(num)d answers"))
     assert catalog.num_plurals == 3
-    assert message is not None and len(message.string) == 3
+    assert message is not None
+    assert len(message.string) == 3
 
     with translation.override("cs"):
         forms = [translation.ngettext(*message.id, n) % {"num": n} for n in (1, 3, 5)]
