@@ -383,6 +383,7 @@ def followed_question_list(user: User, *, limit: int = 5) -> list[FollowedQuesti
             "answer__question__disease__slug",
             "answer__question__disease__name",
             "answer__question__disease__abbreviation",
+            "answer__question__disease__local_names",
         )
         .annotate(new=Count("pk"), newest=Max("pk"))
         .order_by("-newest")[:limit]
@@ -393,6 +394,7 @@ def followed_question_list(user: User, *, limit: int = 5) -> list[FollowedQuesti
             slug=row["answer__question__disease__slug"],
             name=row["answer__question__disease__name"],
             abbreviation=row["answer__question__disease__abbreviation"],
+            local_names=row["answer__question__disease__local_names"],
         )
         question = Question(
             disease=disease, slug=row["answer__question__slug"], text=row["answer__question__text"]

@@ -390,6 +390,7 @@ def treatment_mention_list(treatment: Treatment) -> QuerySet[TreatmentMention]:
             "answer__question__disease__slug",
             "answer__question__disease__name",
             "answer__question__disease__abbreviation",
+            "answer__question__disease__local_names",
         )
         .order_by("-answer_id")
     )

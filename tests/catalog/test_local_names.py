@@ -7,9 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from raremap.accounts.models import User
 from raremap.catalog.models import Disease, DiseaseName
 from raremap.catalog.selectors import disease_search
 from raremap.catalog.sources import read_po
+from raremap.communities.services import membership_join
 
 DFSP_URL = "/es/d/dermatofibrosarcoma-protuberans/"
 
@@ -133,3 +135,13 @@ def test_english_pages_mark_nothing(client: Client) -> None:
 def test_plain_titles_use_the_translated_name(cystic_fibrosis: Disease) -> None:
     with translation.override("de"):
         assert cystic_fibrosis.display_title(translation.get_language()) == "Zystische Fibrose"
+
+
+def test_the_largest_communities_show_their_names_in_the_pages_language(
+    client: Client, cystic_fibrosis: Disease, member: User
+) -> None:
+    membership_join(user=member, disease=cystic_fibrosis, role="relative")
+
+    html = client.get("/es/").content.decode()
+
+    assert f'<a href="/es/d/{cystic_fibrosis.slug}/">Fibrosis quística</a>' in html
