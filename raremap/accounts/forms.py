@@ -1,8 +1,11 @@
 import unicodedata
+from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from raremap.accounts.models import User
@@ -141,6 +144,15 @@ class PasswordRulesMixin:
         return password_validation.password_validators_help_texts()
 
 
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form, whose email is written in the member's language."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        context = kwargs.get("context", args[2] if len(args) > 2 else {})
+        with translation.override(context["user"].language):
+            super().send_mail(*args, **kwargs)
+
+
 class SetPasswordForm(PasswordRulesMixin, auth_forms.SetPasswordForm):
     """A new password from a reset link."""
 
@@ -183,7 +195,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "profile_public", "notification_emails"]
+        fields = ["display_name", "bio", "profile_public", "notification_emails", "language"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
             "bio": _("Shown on your profile. You can use Markdown for links and lists."),
@@ -194,8 +206,21 @@ class ProfileForm(forms.ModelForm):
             ),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = self.fields["language"]
+        # Each language by its own name; a form sent without it keeps the member's.
+        language.choices = [
+            (code, translation.get_language_info(code)["name_local"])
+            for code, _name in settings.LANGUAGES
+        ]
+        language.required = False
+
     def clean_display_name(self) -> str:
         return clean_display_name(self.cleaned_data["display_name"], owner=self.instance)
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language
 
 
 class TokenForm(forms.Form):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
+from raremap.accounts.services import user_language_remember
 
 
 def _session_member(request: HttpRequest) -> User | None:
@@ -147,3 +148,26 @@ class ConsentMiddleware:
             response["HX-Redirect"] = target
             return response
         return redirect(target)
+
+
+class MemberLanguageMiddleware:
+    """Remember the interface language a logged-in member reads pages in: their emails are
+    written in it (User.language). Pages only (a 200 HTML answer to a GET), not the admin site,
+    whose pages are English whatever the member reads; one UPDATE when it changed, none else."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and request.method == "GET"
+            and response.status_code == 200
+            and response.get("Content-Type", "").startswith("text/html")
+            and getattr(request.resolver_match, "namespace", "") != "admin"
+        ):
+            user_language_remember(user=user, language=request.LANGUAGE_CODE)
+        return response

@@ -93,6 +93,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             "message. Untick to stop these emails."
         ),
     )
+    # Emails to the member are written in this language: the interface's language they last
+    # used while logged in (accounts.middleware.MemberLanguageMiddleware), or chose in settings.
+    language = models.CharField(
+        _("language of emails"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Emails from RareMap are written in this language."),
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

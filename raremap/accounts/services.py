@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
@@ -74,6 +74,11 @@ def _is_pending(user: User) -> bool:
 
 
 def _send_activation(user: User, base_url: str, next_url: str) -> None:
+    with translation.override(user.language):  # the language of the sign-up page
+        _send_activation_mail(user, base_url, next_url)
+
+
+def _send_activation_mail(user: User, base_url: str, next_url: str) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path = reverse("accounts:activate", args=[uid, activation_token.make_token(user)])
     if next_url:
@@ -91,7 +96,12 @@ def _send_activation(user: User, base_url: str, next_url: str) -> None:
     )
 
 
-def _send_account_exists(email: str, base_url: str) -> None:
+def _send_account_exists(owner: User, base_url: str) -> None:
+    with translation.override(owner.language):  # written to the owner, in their language
+        _send_account_exists_mail(owner.email, base_url)
+
+
+def _send_account_exists_mail(email: str, base_url: str) -> None:
     send_mail(
         _("Someone tried to sign up with your address"),
         _(
@@ -105,7 +115,13 @@ def _send_account_exists(email: str, base_url: str) -> None:
 
 
 def user_signup(
-    *, email: str, display_name: str, password: str, base_url: str, next_url: str = ""
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    base_url: str,
+    next_url: str = "",
+    language: str = settings.LANGUAGE_CODE,
 ) -> User | None:
     """Create an inactive account and mail a confirmation link; return it (None if none).
 
@@ -118,24 +134,27 @@ def user_signup(
       so that a lost mail (or someone who signed up with another person's address) cannot
       lock its owner out. Older links stop working, because the password changed.
     `next_url` must already be a safe local path; the link brings the member back to it.
+    The account's language, and so its emails' (the link's first), is `language`: the sign-up
+    page's.
     """
     email = email.strip().lower()
     existing = User.objects.filter(email=email).first()
     if existing is not None and not _is_pending(existing):
         make_password(password)  # the same work as the other paths (no timing difference)
-        _send_account_exists(email, base_url)
+        _send_account_exists(existing, base_url)
         return None
     try:
         with transaction.atomic():
             if existing is None:
                 user = User.objects.create_user(
-                    email, password, display_name=display_name, is_active=False
+                    email, password, display_name=display_name, is_active=False, language=language
                 )
             else:
                 user = existing
                 user.display_name = display_name
+                user.language = language
                 user.set_password(password)
-                user.save(update_fields=["display_name", "password"])
+                user.save(update_fields=["display_name", "password", "language"])
     except IntegrityError:  # the same address signed up in parallel
         return None
     _send_activation(user, base_url, next_url)
@@ -164,6 +183,16 @@ def user_activate(*, user: User, token: str, display_name: str = "") -> bool:
     return True
 
 
+def user_language_remember(*, user: User, language: str) -> bool:
+    """Keep the interface language a member uses as the language of their emails; one UPDATE,
+    and only when it changed. Says whether it did."""
+    if language == user.language or language not in dict(settings.LANGUAGES):
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True
+
+
 def user_update_profile(
     *,
     user: User,
@@ -171,6 +200,7 @@ def user_update_profile(
     bio: str,
     profile_public: bool,
     notification_emails: bool | None = None,
+    language: str | None = None,
 ) -> User:
     """Change the public face of an account (and whether it gets notification emails); the bio
     is rendered once, here.
@@ -183,6 +213,8 @@ def user_update_profile(
     user.profile_public = profile_public
     if notification_emails is not None:
         user.notification_emails = notification_emails
+    if language is not None:
+        user.language = language
     with transaction.atomic():
         user.save(
             update_fields=[
@@ -191,6 +223,7 @@ def user_update_profile(
                 "bio_html",
                 "profile_public",
                 "notification_emails",
+                "language",
             ]
         )
     return user

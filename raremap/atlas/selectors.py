@@ -6,7 +6,6 @@ Everything about members here is computed from published places only
 about a member is a function of their published place, display name and role.
 """
 
-import gettext
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,22 +13,22 @@ from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any
 
-import pycountry
 from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
-from django.utils.translation import get_language, override, to_locale
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from raremap.accounts.models import User
-from raremap.atlas.gazetteer import EXTRA_COUNTRIES, country_name, fold
+from raremap.atlas.gazetteer import fold
 from raremap.atlas.generalise import OTHER
 from raremap.atlas.models import MapCountry, MapEntry, MapSnapshot, Place, PlaceName, Precision
 from raremap.catalog.models import Disease
 from raremap.communities.models import Membership, Role
 from raremap.connections.selectors import blocker_ids
+from raremap.core.countries import country_name, country_names
 from raremap.core.throttle import Limit
 
 # Gazetteer ---------------------------------------------------------------------------------
@@ -40,26 +39,14 @@ PLACE_QUERY_MAX = 100
 
 
 @cache
-def _country_names(language: str) -> dict[str, str]:
-    """alpha-2 → country name in `language` (pycountry's iso3166-1 catalogs), once per language."""
-    catalog = gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[to_locale(language)], fallback=True
-    )
-    names = {code: catalog.gettext(name) for code, name in EXTRA_COUNTRIES.items()}
-    for country in pycountry.countries:
-        names[country.alpha_2] = catalog.gettext(country_name(country.alpha_2, country.name))
-    return names
-
-
-@cache
 def _country_keys(language: str) -> tuple[tuple[str, str], ...]:
     """(folded name in `language`, alpha-2) for matching typed country names."""
-    return tuple((fold(name), code) for code, name in _country_names(language).items())
+    return tuple((fold(name), code) for code, name in country_names(language).items())
 
 
 def place_country_name(code: str) -> str:
     """A country's name in the active language ("Francia" in Spanish)."""
-    return _country_names(get_language() or "en").get(code, code)
+    return country_name(code)
 
 
 def place_chain(place: Place) -> list[Place]:
@@ -295,7 +282,7 @@ def map_summary(disease: Disease) -> MapSummary:
     snapshot = snapshot_get(disease.pk)
     language = get_language() or "en"
     labels = _role_labels(language)
-    names = _country_names(language)  # once: get_language() per country cost 1 ms a page
+    names = country_names(language)  # once: get_language() per country cost 1 ms a page
     countries = [(code, names.get(code, code), n) for code, n in snapshot["countries"]]
     countries.sort(key=lambda row: (-row[2], row[1]))
     return MapSummary(

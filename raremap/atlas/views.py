@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -139,7 +140,9 @@ def map_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     disease = disease_part(slug).disease
     if services.map_withdraw(user=request.user, disease=disease):
         messages.success(
-            request, _("You are no longer on the map of %(name)s.") % {"name": disease.name}
+            request,
+            _("You are no longer on the map of %(name)s.")
+            % {"name": disease.local_name(get_language() or "en") or disease.name},
         )
     return redirect("atlas:map", disease.slug)
 

@@ -57,7 +57,14 @@ def community_home_list(user: User) -> list[CommunityHome]:
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("disease")
-        .only("role", "user_id", "disease__slug", "disease__name", "disease__abbreviation")
+        .only(
+            "role",
+            "user_id",
+            "disease__slug",
+            "disease__name",
+            "disease__abbreviation",
+            "disease__local_names",
+        )
         .annotate(
             answered=Exists(
                 Answer.objects.filter(

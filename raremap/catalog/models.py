@@ -18,6 +18,9 @@ class Disease(models.Model):
     group_label = models.CharField(max_length=300, blank=True)  # e.g. the ICD-10 block
     abbreviation = models.CharField(max_length=20, blank=True)
     is_obsolete = models.BooleanField(default=False)  # gone from the source; page and URL kept
+    # The name in other interface languages where a source has it ({"es": "Fibrosis quística"}),
+    # on the row so that every page showing a disease has it without another query.
+    local_names = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -29,6 +32,15 @@ class Disease(models.Model):
     def title(self) -> str:
         """The name as questions use it: "Dermatofibrosarcoma protuberans (DFSP)"."""
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+    def local_name(self, language: str) -> str:
+        """The name in `language` (not English: the sources' own names are) where a source
+        gives it, else ""."""
+        return str(self.local_names.get(language, ""))
+
+    def display_title(self, language: str) -> str:
+        """The name in `language` where a source gives it, else the English title."""
+        return self.local_name(language) or self.title
 
 
 CODE_LINKS = {
@@ -84,12 +96,13 @@ class DiseaseName(models.Model):
     normalized = models.CharField(max_length=300)
     kind = models.CharField(max_length=15, choices=Kind.choices)
     source = models.CharField(max_length=20)
+    language = models.CharField(max_length=8, default="en")  # the sources' names are English
 
     class Meta:
         ordering = ["kind", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["disease", "normalized", "kind"], name="uniq_disease_name"
+                fields=["disease", "normalized", "kind", "language"], name="uniq_disease_name"
             )
         ]
         # Serves exact-name look-ups in search (an abbreviation typed in full).

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from raremap.catalog import facts, search
 from raremap.catalog.models import (
@@ -278,7 +279,8 @@ def _rank_names(name_ids: list[int], query_norm: str) -> list[tuple[int, str, st
 
 
 def disease_search(query: str, *, limit: int = 20, offset: int = 0) -> SearchResult:
-    """Search diseases by name, synonym, abbreviation or code, correcting typos.
+    """Search diseases by name (in English or another language), synonym, abbreviation or
+    code, correcting typos.
 
     A constant number of queries whatever the number of results (one page of diseases is
     fetched in one query); ranking is exact name, then preferred names, then text rank.
@@ -305,8 +307,11 @@ def disease_search(query: str, *, limit: int = 20, offset: int = 0) -> SearchRes
     result.total = len(ranked)
     page = ranked[offset : offset + limit]
     diseases = Disease.objects.in_bulk([disease_id for disease_id, _l, _k in page])
+    language = get_language() or "en"
     for disease_id, label, kind in page:
         disease = diseases[disease_id]
-        shown = "" if kind == "preferred" and label == disease.name else label
+        # A disease's own name (in English or the page's language) needs no "matched" note.
+        own = kind == "preferred" and label in {disease.name, disease.local_name(language)}
+        shown = "" if own else label
         result.hits.append(SearchHit(disease, shown, kind))
     return result

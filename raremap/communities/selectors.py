@@ -68,12 +68,12 @@ def membership_role_counts(disease: Disease) -> dict:
 class CommunitySize:
     """A community and its members, as its disease page counts them."""
 
-    disease: Disease  # slug, name and abbreviation only
+    disease: Disease  # slug, names and abbreviation only
     total: int
     demo: int  # demo members among them
 
 
-LARGEST_KEY = "communities:largest"
+LARGEST_KEY = "communities:largest:2"  # 2: rows hold the names in other languages
 LARGEST_SECONDS = 10 * 60
 
 
@@ -83,7 +83,7 @@ def community_list_largest(*, limit: int = 6) -> list[CommunitySize]:
     Which communities: read from the kept counts and cached for LARGEST_SECONDS (the order may
     lag that long). Their numbers: `membership_role_counts`, the disease page's own, so the
     two pages never show different counts for one community."""
-    rows: list[tuple[int, str, str, str]] | None = cache.get(LARGEST_KEY)
+    rows: list[tuple[int, str, str, str, dict[str, str]]] | None = cache.get(LARGEST_KEY)
     if rows is None:
         ranked = list(
             RoleCount.objects.values("disease_id")
@@ -92,16 +92,18 @@ def community_list_largest(*, limit: int = 6) -> list[CommunitySize]:
             .order_by("-n", "disease_id")
             .values_list("disease_id", flat=True)[:LARGEST_LIMIT]
         )
-        names = Disease.objects.only("slug", "name", "abbreviation").in_bulk(ranked)
+        names = Disease.objects.only("slug", "name", "abbreviation", "local_names").in_bulk(ranked)
         rows = [
-            (pk, names[pk].slug, names[pk].name, names[pk].abbreviation)
+            (pk, names[pk].slug, names[pk].name, names[pk].abbreviation, names[pk].local_names)
             for pk in ranked
             if pk in names
         ]
         cache.set(LARGEST_KEY, rows, LARGEST_SECONDS)
     sizes = []
-    for pk, slug, name, abbreviation in rows:
-        disease = Disease(pk=pk, slug=slug, name=name, abbreviation=abbreviation)
+    for pk, slug, name, abbreviation, local_names in rows:
+        disease = Disease(
+            pk=pk, slug=slug, name=name, abbreviation=abbreviation, local_names=local_names
+        )
         counts = membership_role_counts(disease)
         if counts["total"]:  # the last members left after the order was cached
             sizes.append(CommunitySize(disease, counts["total"], counts["demo"]))

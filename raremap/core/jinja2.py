@@ -94,6 +94,34 @@ def gettext(context: Context, message: str) -> str:
         return result
 
 
+@lru_cache(maxsize=8)
+def _name_macros(env: Environment) -> Any:
+    return env.get_template("core/_names.html").module
+
+
+@pass_context
+def disease_name(context: Context, disease: Any) -> Any:
+    """A disease's name for the page's body, in the page's language where a source gives it,
+    else in English marked lang="en" (the macro in core/_names.html: markup, as safe as any
+    macro's output)."""
+    return _name_macros(context.environment).disease_name(disease, _language(context))
+
+
+@pass_context
+def disease_title(context: Context, disease: Any) -> str:
+    """The same name as plain text, for <title> and attributes (where markup cannot go)."""
+    return str(disease.display_title(_language(context)))
+
+
+@pass_context
+def question_title(context: Context, question: Any, disease: Any = None) -> Any:
+    """A question's title with its disease's name as `disease_name` shows it (`disease`:
+    for list rows that do not carry theirs)."""
+    macros = _name_macros(context.environment)
+    disease = disease if disease is not None else question.disease
+    return macros.question_title(question, disease, _language(context))
+
+
 def language(request: HttpRequest) -> dict[str, str]:
     """Context processor: the request's language, as LocaleMiddleware chose it."""
     return {"LANGUAGE_CODE": getattr(request, "LANGUAGE_CODE", None) or translation.get_language()}
@@ -119,6 +147,9 @@ def environment(**options: Any) -> Environment:
         alternates=seo.alternates,
         get_language=translation.get_language,
         get_messages=get_messages,
+        disease_name=disease_name,
+        disease_title=disease_title,
+        question_title=question_title,
     )
     env.filters.update(intcomma=intcomma, date=date_format, json_ld=seo.json_ld)
     return env

@@ -285,7 +285,7 @@ def member_fillers(
         can_answer = permissions.can_answer(user, membership)
         return viewer.fragment(
             "questions/_answer_form.html",
-            (language, slug, question.disease.name, question.slug, can_answer),
+            (language, slug, question.disease.display_title(language), question.slug, can_answer),
             lambda: {**context, "can_answer": can_answer, "form": AnswerForm()},
         )
 

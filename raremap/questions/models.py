@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from raremap.catalog.models import Disease
@@ -68,10 +69,18 @@ class Question(models.Model):
         return BY_SLUG.get(self.slug) if not self.text else None
 
     @property
+    def title_template(self) -> str:
+        """A standard question's title with %(disease)s, in the active language, else ""."""
+        standard = self.standard
+        return str(standard.title) if standard else ""
+
+    @property
     def title(self) -> str:
         """The question as a sentence, in the active language for standard questions."""
         standard = self.standard
-        return standard.title_for(self.disease.title) if standard else self.text
+        if standard is None:
+            return self.text
+        return standard.title_for(self.disease.display_title(get_language() or "en"))
 
 
 class Answer(models.Model):

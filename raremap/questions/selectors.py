@@ -39,18 +39,22 @@ class QuestionItem:
     answer_count: int
     top: bool
     standard: bool = True
+    title_template: str = ""  # a standard question's title with %(disease)s, for question_title
 
 
 QUESTION_ROWS_SECONDS = 10 * 60
 
 
 @lru_cache(maxsize=4096)
-def _standard_titles(language: str, disease_title: str) -> tuple[tuple[str, str, str, bool], ...]:
-    """The standard questions of one disease in one language: (slug, title, label, top).
-    Remembered: every disease page and question page lists them."""
+def _standard_titles(
+    language: str, disease_title: str
+) -> tuple[tuple[str, str, str, bool, str], ...]:
+    """The standard questions of one disease in one language: (slug, title, label, top, title
+    template). Remembered: every disease page and question page lists them."""
     with override(language):
         return tuple(
-            (q.slug, q.title_for(disease_title), str(q.label), q.top) for q in STANDARD_QUESTIONS
+            (q.slug, q.title_for(disease_title), str(q.label), q.top, str(q.title))
+            for q in STANDARD_QUESTIONS
         )
 
 
@@ -73,9 +77,19 @@ def question_list(disease: Disease) -> list[QuestionItem]:
         )
         cache.set(key, cached, QUESTION_ROWS_SECONDS)
     counts = {slug: count for slug, text, count in cached if not text}
+    language = get_language() or "en"
     items = [
-        QuestionItem(slug=slug, title=title, label=label, answer_count=counts.get(slug, 0), top=top)
-        for slug, title, label, top in _standard_titles(get_language(), disease.title)
+        QuestionItem(
+            slug=slug,
+            title=title,
+            label=label,
+            answer_count=counts.get(slug, 0),
+            top=top,
+            title_template=template,
+        )
+        for slug, title, label, top, template in _standard_titles(
+            language, disease.display_title(language)
+        )
     ]
     proposed = sorted((row for row in cached if row[1]), key=lambda row: (-row[2], row[1]))
     for slug, text, count in proposed:
@@ -377,6 +391,7 @@ def followed_question_list(user: User, *, limit: int = 5) -> list[FollowedQuesti
             "answer__question__disease__slug",
             "answer__question__disease__name",
             "answer__question__disease__abbreviation",
+            "answer__question__disease__local_names",
         )
         .annotate(new=Count("pk"), newest=Max("pk"))
         .order_by("-newest")[:limit]
@@ -387,6 +402,7 @@ def followed_question_list(user: User, *, limit: int = 5) -> list[FollowedQuesti
             slug=row["answer__question__disease__slug"],
             name=row["answer__question__disease__name"],
             abbreviation=row["answer__question__disease__abbreviation"],
+            local_names=row["answer__question__disease__local_names"],
         )
         question = Question(
             disease=disease, slug=row["answer__question__slug"], text=row["answer__question__text"]

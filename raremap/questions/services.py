@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Subquery, Sum, When
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -512,6 +512,26 @@ def _email_line(notification: Notification, base_url: str) -> str:
     return f"- {title}\n  {base_url}{path}"
 
 
+def _notification_email(
+    user: User, notifications: list[Notification], base_url: str
+) -> EmailMessage:
+    # The settings page, at the box that stops these emails (log-in first if need be).
+    settings_url = f"{base_url}{reverse('accounts:settings')}#id_notification_emails"
+    lines = [_email_line(n, base_url) for n in notifications]
+    body = _(
+        "Hello %(name)s,\n\nHere is what is new for you on RareMap:\n\n%(lines)s\n\n"
+        "To stop these emails, change your settings:\n%(settings)s"
+    ) % {"name": user.display_name, "lines": "\n".join(lines), "settings": settings_url}
+    return EmailMessage(
+        _("New on RareMap"),
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+        # Mail programs show it as an "unsubscribe" button (RFC 2369).
+        headers={"List-Unsubscribe": f"<{settings_url}>"},
+    )
+
+
 def notification_emails_send(*, base_url: str) -> int:
     """Email each member who has not turned it off (it is on from sign-up) one message listing
     their new, unread, not yet emailed notifications (titles and links only: no member text in
@@ -545,23 +565,10 @@ def notification_emails_send(*, base_url: str) -> int:
         by_user.setdefault(notification.user_id, []).append(notification)
     sent = 0
     base_url = base_url.rstrip("/")
-    # The settings page, at the box that stops these emails (log-in first if need be).
-    settings_url = f"{base_url}{reverse('accounts:settings')}#id_notification_emails"
     for notifications in by_user.values():
         user = notifications[0].user
-        lines = [_email_line(n, base_url) for n in notifications]
-        body = _(
-            "Hello %(name)s,\n\nHere is what is new for you on RareMap:\n\n%(lines)s\n\n"
-            "To stop these emails, change your settings:\n%(settings)s"
-        ) % {"name": user.display_name, "lines": "\n".join(lines), "settings": settings_url}
-        EmailMessage(
-            _("New on RareMap"),
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [user.email],
-            # Mail programs show it as an "unsubscribe" button (RFC 2369).
-            headers={"List-Unsubscribe": f"<{settings_url}>"},
-        ).send()
+        with translation.override(user.language):  # the member's language, links included
+            _notification_email(user, notifications, base_url).send()
         Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
             emailed_at=timezone.now()
         )

@@ -6,12 +6,9 @@ ranking read goes through `_ranking_rows`, which applies it.
 """
 
 import difflib
-import gettext
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-import pycountry
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
@@ -23,6 +20,7 @@ from django.utils.translation import get_language
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
+from raremap.core.countries import country_name
 from raremap.treatments.models import (
     ReportedFor,
     Treatment,
@@ -127,17 +125,6 @@ def _percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
 
 
-@lru_cache(maxsize=1024)
-def _country_name(code: str, language: str) -> str:
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    names = gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
-    )
-    return names.gettext(country.name)
-
-
 def _ranked(rank: int, row: TreatmentRanking, language: str) -> RankedTreatment:
     n = row.reports
     bars = []
@@ -155,7 +142,7 @@ def _ranked(rank: int, row: TreatmentRanking, language: str) -> RankedTreatment:
     patients = row.by_reporter.get(ReportedFor.SELF, 0)
     proxies = n - patients
     countries = [
-        Country(code=code, name=_country_name(code, language), count=count)
+        Country(code=code, name=country_name(code, language), count=count)
         for code, count in row.countries.items()
         if ranking_shown(count)
     ]

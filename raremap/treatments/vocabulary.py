@@ -390,6 +390,7 @@ def treatment_mention_list(treatment: Treatment) -> QuerySet[TreatmentMention]:
             "answer__question__disease__slug",
             "answer__question__disease__name",
             "answer__question__disease__abbreviation",
+            "answer__question__disease__local_names",
         )
         .order_by("-answer_id")
     )
@@ -402,7 +403,13 @@ def treatment_disease_list(treatment: Treatment) -> QuerySet[TreatmentRanking]:
             treatment=treatment, reports__gte=settings.TREATMENT_MIN_REPORTS
         )
         .select_related("disease")
-        .only("reports", "disease__slug", "disease__name", "disease__abbreviation")
+        .only(
+            "reports",
+            "disease__slug",
+            "disease__name",
+            "disease__abbreviation",
+            "disease__local_names",
+        )
         .order_by("-reports", "disease__name")
     )
 

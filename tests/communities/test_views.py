@@ -40,6 +40,17 @@ def test_join_with_a_role(member: User, member_client: Client) -> None:
     assert "You are a member as: Relative or friend." in text_of(page)
 
 
+@pytest.mark.django_db
+def test_the_welcome_names_the_disease_in_the_pages_language(member_client: Client) -> None:
+    cystic_fibrosis = Disease.objects.get(primary_code="ORPHA:586")
+    page = f"/es/d/{cystic_fibrosis.slug}/"
+
+    member_client.post(f"{page}join/", {"role": "relative"})
+
+    welcome = "Te damos la bienvenida a la comunidad de Fibrosis quística."
+    assert welcome in text_of(member_client.get(page))
+
+
 @pytest.mark.usefixtures("dfsp")
 def test_joining_again_changes_the_role_and_keeps_one_membership(
     member: User, member_client: Client

@@ -119,7 +119,7 @@ def test_member_publishes_an_answer(member_client: Client, member: User, dfsp: D
 def test_non_members_are_invited_to_join_not_to_answer(
     member_client: Client, client: Client
 ) -> None:
-    assert "Join the Dermatofibrosarcoma protuberans community to answer." in text_of(
+    assert "Join the Dermatofibrosarcoma protuberans (DFSP) community to answer." in text_of(
         member_client.get(BEST)
     )
     response = member_client.post(f"{BEST}answer/", {"body": "I am not a member."})

