@@ -72,6 +72,15 @@ def language_links(path: str) -> list[dict[str, Any]]:
     ]
 
 
+def language_name(code: str) -> str:
+    """A language's name in the active language ("Spanish", "Español" on a Spanish page),
+    from Django's own catalogs; the code itself for one Django does not know."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
 def intcomma(value: int) -> str:
     return number_format(value, force_grouping=True)
 
@@ -113,8 +122,9 @@ def environment(**options: Any) -> Environment:
         url=url,
         static=_static,
         language_links=language_links,
+        language_name=language_name,
         get_language=translation.get_language,
         get_messages=get_messages,
     )
-    env.filters.update(intcomma=intcomma, date=date_format)
+    env.filters.update(intcomma=intcomma, date=date_format, language_name=language_name)
     return env

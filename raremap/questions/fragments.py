@@ -94,6 +94,7 @@ def question_part(question: Question, *, symptoms_html: str, counts: ShownCounts
         overview = selectors.overview_current(question)
         standard = question.standard
         context = {
+            "LANGUAGE_CODE": language,
             "question": question,
             "disease": disease,
             "ranking_html": _ranking_html(disease)
