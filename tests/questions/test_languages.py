@@ -49,8 +49,10 @@ def test_an_answer_keeps_the_language_its_author_chose(member_client, member, df
     assert '<option value="en" selected>English</option>' in form
     assert '<option value="de">Deutsch</option>' in form
 
-    member_client.post(PAGE + "answer/", {"body": "Operación de Mohs, sin recaídas.", "language": "es"})
-    member_client.post(PAGE + "answer/", {"body": "Mohs surgery, no relapse since.", "language": "xx"})
+    spanish = {"body": "Operación de Mohs, sin recaídas.", "language": "es"}
+    unknown = {"body": "Mohs surgery, no relapse since.", "language": "xx"}
+    member_client.post(PAGE + "answer/", spanish)
+    member_client.post(PAGE + "answer/", unknown)
 
     answers = Answer.objects.filter(author=member)
     assert list(answers.values_list("language", flat=True)) == ["es"]  # "xx" was refused
@@ -70,7 +72,7 @@ def test_an_edit_can_correct_the_language(member, dfsp, question) -> None:  # ty
 
 
 def test_answers_in_another_language_say_so_and_are_marked_up_in_it(mixed) -> None:  # type: ignore[no-untyped-def]
-    english, spanish, german = mixed
+    _english, spanish, german = mixed
     html = Client().get(PAGE).content.decode()
 
     assert html.count("Written in Spanish") == 1
@@ -103,7 +105,8 @@ def test_the_digest_says_which_languages_its_answers_came_in(mixed, question) ->
 def test_a_reader_lists_the_answers_in_their_language_first(mixed) -> None:  # type: ignore[no-untyped-def]
     english, spanish, german = mixed
 
-    assert _order(Client().get("/es" + PAGE).content.decode()) == [english.pk, spanish.pk, german.pk]
+    by_votes = Client().get("/es" + PAGE).content.decode()
+    assert _order(by_votes) == [english.pk, spanish.pk, german.pk]
     by_language = Client().get("/es" + PAGE + "?sort=language").content.decode()
     assert _order(by_language) == [spanish.pk, english.pk, german.pk]
     assert _order(Client().get("/de" + PAGE + "?sort=language").content.decode()) == [
