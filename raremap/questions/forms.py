@@ -27,6 +27,7 @@ class AnswerForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Language of your answer"),
         choices=_written_in,
+        required=False,  # a form sent without it (an older page) is in the page's language
         help_text=_("Readers of other languages see it, and can list answers in theirs first."),
     )
 

@@ -51,11 +51,14 @@ def test_an_answer_keeps_the_language_its_author_chose(member_client, member, df
 
     spanish = {"body": "Operación de Mohs, sin recaídas.", "language": "es"}
     unknown = {"body": "Mohs surgery, no relapse since.", "language": "xx"}
+    without = {"body": "Surgery; nothing came back."}
     member_client.post(PAGE + "answer/", spanish)
     member_client.post(PAGE + "answer/", unknown)
+    member_client.post("/de" + PAGE + "answer/", without)
 
-    answers = Answer.objects.filter(author=member)
-    assert list(answers.values_list("language", flat=True)) == ["es"]  # "xx" was refused
+    answers = Answer.objects.filter(author=member).order_by("pk")
+    # "xx" was refused; a form without the field is in the page's language.
+    assert list(answers.values_list("language", flat=True)) == ["es", "de"]
 
 
 def test_an_edit_can_correct_the_language(member, dfsp, question) -> None:  # type: ignore[no-untyped-def]
