@@ -74,6 +74,15 @@ def language_links(path: str, query: str = "") -> list[dict[str, Any]]:
     ]
 
 
+def language_name(code: str) -> str:
+    """A language's name in the active language ("Spanish", "Español" on a Spanish page),
+    from Django's own catalogs; the code itself for one Django does not know."""
+    try:
+        return str(translation.get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
 def intcomma(value: int) -> str:
     return number_format(value, force_grouping=True)
 
@@ -145,11 +154,14 @@ def environment(**options: Any) -> Environment:
         language_links=language_links,
         absolute_url=seo.absolute,
         alternates=seo.alternates,
+        language_name=language_name,
         get_language=translation.get_language,
         get_messages=get_messages,
         disease_name=disease_name,
         disease_title=disease_title,
         question_title=question_title,
     )
-    env.filters.update(intcomma=intcomma, date=date_format, json_ld=seo.json_ld)
+    env.filters.update(
+        intcomma=intcomma, date=date_format, json_ld=seo.json_ld, language_name=language_name
+    )
     return env

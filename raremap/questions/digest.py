@@ -19,6 +19,7 @@ recompute replaces the rows.
 import contextlib
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -175,7 +176,8 @@ def digest_refresh(*, question: Question) -> list[DigestItem]:
 
     At most MAX_ANSWERS answers are considered: the highest-scored, then the newest. The
     question's DigestItem rows are replaced in one transaction, and `digest_updated_at` and
-    `digest_answer_count` (answers considered) are set; without published answers the digest
+    `digest_answer_count` (answers considered) and `digest_languages` (the languages they were
+    written in, most answers first) are set; without published answers the digest
     is emptied. Slow (embeddings): call it from the background task only.
     """
     # The digest is as new as the answers read now: an answer committed while the embedding
@@ -184,8 +186,10 @@ def digest_refresh(*, question: Question) -> list[DigestItem]:
     answers = list(
         Answer.objects.filter(question=question, status=Status.PUBLISHED)
         .order_by("-score", "-created_at", "-id")
-        .only("pk", "body", "score")[:MAX_ANSWERS]
+        .only("pk", "body", "score", "language")[:MAX_ANSWERS]
     )
+    written_in = Counter(answer.language for answer in answers if answer.language)
+    languages = [code for code, _count in written_in.most_common()]
     picks: list[tuple[int, int]] = []
     if answers:
         # Embedding happens before the transaction: it may take seconds and needs no lock.
@@ -209,7 +213,11 @@ def digest_refresh(*, question: Question) -> list[DigestItem]:
             for rank, (answer, size) in enumerate(kept, start=1)
         )
         Question.objects.filter(pk=question.pk).update(
-            digest_updated_at=now, digest_answer_count=len(answers), changed_at=now
+            digest_updated_at=now,
+            digest_answer_count=len(answers),
+            digest_languages=languages,
+            changed_at=now,
         )
     question.digest_updated_at, question.digest_answer_count = now, len(answers)
+    question.digest_languages = languages
     return items

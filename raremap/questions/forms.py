@@ -1,10 +1,17 @@
 from collections.abc import Mapping
+from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from raremap.questions.selectors import SORTS
+
+
+def _written_in() -> list[tuple[str, str]]:
+    """The interface's languages, each named in itself (a reader finds their own)."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 
 class AnswerForm(forms.Form):
@@ -17,6 +24,17 @@ class AnswerForm(forms.Form):
             "Please do not share anyone's private details."
         ),
     )
+    language = forms.ChoiceField(
+        label=_("Language of your answer"),
+        choices=_written_in,
+        required=False,  # a form sent without it (an older page) is in the page's language
+        help_text=_("Readers of other languages see it, and can list answers in theirs first."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The page's language unless the form says otherwise (an edit keeps the answer's).
+        self.fields["language"].initial = self.initial.get("language") or get_language()
 
 
 class ProposeQuestionForm(forms.Form):

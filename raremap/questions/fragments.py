@@ -103,6 +103,7 @@ def question_part(question: Question, *, catalog: CatalogPart, counts: ShownCoun
         ranking_html, ranked = _ranking(disease) if data == "treatments" else ("", False)
         facts = catalog_selectors.disease_facts_get(disease.slug)
         context = {
+            "LANGUAGE_CODE": language,
             "question": question,
             "disease": disease,
             "ranking_html": ranking_html,

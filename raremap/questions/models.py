@@ -45,6 +45,8 @@ class Question(models.Model):
     # When the "what members say" digest was last recomputed, and from how many answers.
     digest_updated_at = models.DateTimeField(null=True, blank=True)
     digest_answer_count = models.PositiveIntegerField(default=0)
+    # The languages those answers were written in, most answers first (["es", "en"]).
+    digest_languages = models.JSONField(default=list, blank=True)
     # Bumped by every service that changes what the question page shows (answers, votes,
     # overview, digest): the rendered parts of the page are cached under it.
     changed_at = models.DateTimeField(default=timezone.now)

@@ -6,10 +6,22 @@ through raremap.moderation. Every list has a constant number of queries.
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, Expression, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Expression,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.http import Http404
 from django.utils.translation import get_language, override
 
@@ -28,7 +40,8 @@ from raremap.questions.models import (
 from raremap.questions.standard import BY_SLUG, STANDARD_QUESTIONS
 
 ANSWERS_PER_PAGE = 30
-SORTS = ("score", "newest")
+# "language": answers in the page's language first, then by votes.
+SORTS = ("score", "newest", "language")
 
 
 @dataclass(frozen=True)
@@ -164,7 +177,10 @@ def answer_page(question: Question, *, sort: str = "score", number: int = 1) -> 
     page.number = min(max(number, 1), page.pages)
     if not total:
         return page
-    order = ("-score", "-id") if sort == "score" else ("-id",)
+    order: tuple[Any, ...] = ("-id",) if sort == "newest" else ("-score", "-id")
+    if sort == "language":
+        own = Case(When(language=get_language(), then=0), default=1)
+        order = (own, *order)
     role = Membership.objects.filter(user=OuterRef("author_id"), disease=question.disease_id)
     start = (page.number - 1) * ANSWERS_PER_PAGE
     page.answers = list(

@@ -163,6 +163,15 @@ def _answer_changed(answer: Answer) -> None:
     transaction.on_commit(lambda: mentions_refresh_task.enqueue(answer_id))
 
 
+def _language(code: str) -> str:
+    """One of the interface's languages: the one given, else the active one."""
+    known = {code for code, _name in settings.LANGUAGES}
+    if code in known:
+        return code
+    active = get_language() or settings.LANGUAGE_CODE
+    return active if active in known else settings.LANGUAGE_CODE
+
+
 def _digest_enqueue(task: Task, question_id: int) -> None:
     """Ask for the digest once this change has committed (a refresh that starts later reads
     it), DIGEST_DELAY_SECONDS from now where the backend can wait: the answers written
@@ -175,8 +184,9 @@ def _digest_enqueue(task: Task, question_id: int) -> None:
 
 
 @transaction.atomic
-def answer_create(*, user: User, question: Question, body: str) -> Answer:
-    """Publish an answer, tell the question's followers, and follow the question."""
+def answer_create(*, user: User, question: Question, body: str, language: str = "") -> Answer:
+    """Publish an answer, tell the question's followers, and follow the question. `language`:
+    the one it is written in (the page's when not given)."""
     if question.pk is None or question.status != Status.PUBLISHED:
         raise Http404("No such question")
     body, html = _clean_body(user, body)
@@ -185,7 +195,7 @@ def answer_create(*, user: User, question: Question, body: str) -> Answer:
         author=user,
         body=body,
         body_html=html,
-        language=get_language() or "",
+        language=_language(language),
         is_demo=user.is_demo,
     )
     _touch(question.pk, answer_count=F("answer_count") + 1)
@@ -203,10 +213,17 @@ def answer_create(*, user: User, question: Question, body: str) -> Answer:
 
 
 @transaction.atomic
-def answer_update(*, answer: Answer, body: str) -> Answer:
-    """Change an answer's text; the earlier text is kept as a revision."""
+def answer_update(*, answer: Answer, body: str, language: str = "") -> Answer:
+    """Change an answer's text (and the language it says it is in); the earlier text is kept
+    as a revision."""
     body, html = _clean_body(answer.author, body)
+    language = _language(language or answer.language)
     if body == answer.body:
+        if language != answer.language:
+            answer.language = language
+            answer.save(update_fields=["language"])
+            _touch(answer.question_id)
+            _answer_changed(answer)
         return answer
     AnswerRevision.objects.create(
         answer=answer,
@@ -215,7 +232,8 @@ def answer_update(*, answer: Answer, body: str) -> Answer:
         written_at=answer.edited_at or answer.created_at,
     )
     answer.body, answer.body_html, answer.edited_at = body, html, timezone.now()
-    answer.save(update_fields=["body", "body_html", "edited_at"])
+    answer.language = language
+    answer.save(update_fields=["body", "body_html", "edited_at", "language"])
     _touch(answer.question_id)
     _answer_changed(answer)
     return answer

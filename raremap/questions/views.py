@@ -99,7 +99,10 @@ def answer_create(request: HttpRequest, slug: str, qslug: str) -> HttpResponse:
         try:
             question = services.question_ensure(disease=disease, slug=qslug)
             answer = services.answer_create(
-                user=request.user, question=question, body=form.cleaned_data["body"]
+                user=request.user,
+                question=question,
+                body=form.cleaned_data["body"],
+                language=form.cleaned_data["language"],
             )
         except ValidationError as error:
             _form_error(form, error)
@@ -133,10 +136,16 @@ def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
 def answer_edit(request: HttpRequest, answer_id: int) -> HttpResponse:
     answer = selectors.answer_get_for_author(user=request.user, answer_id=answer_id)
     question = answer.question
-    form = AnswerForm(request.POST or None, initial={"body": answer.body})
+    form = AnswerForm(
+        request.POST or None, initial={"body": answer.body, "language": answer.language}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.answer_update(answer=answer, body=form.cleaned_data["body"])
+            services.answer_update(
+                answer=answer,
+                body=form.cleaned_data["body"],
+                language=form.cleaned_data["language"],
+            )
         except ValidationError as error:
             _form_error(form, error)
         else:
