@@ -35,6 +35,17 @@ def test_hereditary_shows_the_mode_of_inheritance_with_its_source_and_version(
     assert "hpo3 1.5.1" in hpo_omim.version
 
 
+def test_english_only_terms_are_marked_english_on_a_page_in_another_language(
+    client: Client,
+) -> None:
+    german = client.get("/de/d/alkaptonuria/q/is-it-hereditary/").content.decode()
+    english = client.get("/d/alkaptonuria/q/is-it-hereditary/").content.decode()
+
+    assert '<span lang="en">Autosomal recessive inheritance</span>' in german
+    assert '<span lang="en">Autosomal recessive inheritance</span>' not in english
+    assert "Autosomal recessive inheritance" in english
+
+
 def test_cause_life_expectancy_onset_and_specialist(client: Client) -> None:
     assert "COL1A1, PDGFB" in _page(client, "dermatofibrosarcoma-protuberans", "cause")
     gaucher = _page(client, "gaucher-disease", "life-expectancy")
