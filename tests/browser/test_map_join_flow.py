@@ -73,6 +73,11 @@ def test_find_searches_places_in_place_and_keeps_the_form(  # type: ignore[no-un
     page.click("button[name=find]")
     choice = page.locator("#place-choices label", has_text="Lyon, Auvergne-Rhône-Alpes, France")
     choice.first.wait_for()
+    # htmx swaps the list in, then settles it (it may replace the nodes once more): a radio
+    # checked before it has finished belongs to a list that is gone (the form then came
+    # without its place: 400, seen in CI on PostgreSQL).
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling"
+    page.wait_for_function(f"!document.querySelector('{busy}')")
 
     assert page.evaluate("window.notReloaded") is True
     assert page.statuses == [200]  # type: ignore[attr-defined]  # only the page itself
@@ -84,6 +89,7 @@ def test_find_searches_places_in_place_and_keeps_the_form(  # type: ignore[no-un
     # click may land while htmx settles the list it just swapped in; then the form lacked
     # its place and answered 400 — seen in CI).
     choice.first.check()
+    assert page.evaluate("new FormData(document.querySelector('form.map-join')).get('place')")
     page.click("form.map-join button:not([name=find])")
     page.wait_for_url("**/d/dermatofibrosarcoma-protuberans/map/")
     assert "You are on the map" in page.inner_text("main")
