@@ -2,7 +2,6 @@ import unicodedata
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.utils import translation
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from raremap.accounts.models import User
 from raremap.accounts.notice import PRIVACY_NOTICE_VERSION
 from raremap.accounts.selectors import display_name_taken
+from raremap.core.languages import named_in_themselves
 
 DISPLAY_NAME_MIN = 3
 DISPLAY_NAME_MAX = 40
@@ -210,10 +210,7 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         language = self.fields["language"]
         # Each language by its own name; a form sent without it keeps the member's.
-        language.choices = [
-            (code, translation.get_language_info(code)["name_local"])
-            for code, _name in settings.LANGUAGES
-        ]
+        language.choices = named_in_themselves()
         language.required = False
 
     def clean_display_name(self) -> str:

@@ -7,7 +7,6 @@ module adds URL reversing, static files, translations and a few formatting helpe
 from functools import lru_cache
 from typing import Any
 
-from django.conf import settings
 from django.contrib.messages import get_messages
 from django.http import HttpRequest
 from django.templatetags.static import static
@@ -18,6 +17,7 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
 from raremap.core import seo
+from raremap.core.languages import named_in_themselves
 
 
 def _language(context: Context) -> str:
@@ -46,13 +46,6 @@ def _static(path: str) -> str:
     return static(path)
 
 
-@lru_cache(maxsize=1)
-def _languages() -> tuple[tuple[str, str], ...]:
-    return tuple(
-        (code, translation.get_language_info(code)["name_local"]) for code, _ in settings.LANGUAGES
-    )
-
-
 def language_links(path: str, query: str = "") -> list[dict[str, Any]]:
     """The same page in every UI language, with the same query (sort, page of answers): links,
     so that pages stay cacheable.
@@ -70,7 +63,7 @@ def language_links(path: str, query: str = "") -> list[dict[str, Any]]:
             "url": seo.language_path(bare, code) + suffix,
             "current": code == current,
         }
-        for code, name in _languages()
+        for code, name in named_in_themselves()
     ]
 
 

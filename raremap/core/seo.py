@@ -7,13 +7,14 @@ sitemaps are cached and served to every visitor.
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import _json_script_escapes  # type: ignore[attr-defined]
 from markupsafe import Markup
+
+from raremap.core.languages import language_codes
 
 # The hreflang of the page for every other language (Google's and Bing's "x-default").
 X_DEFAULT = "x-default"
@@ -22,11 +23,6 @@ X_DEFAULT = "x-default"
 def absolute(path: str) -> str:
     """The public address of a path on this site."""
     return settings.SITE_URL + path
-
-
-@lru_cache(maxsize=1)
-def language_codes() -> tuple[str, ...]:
-    return tuple(code for code, _name in settings.LANGUAGES)
 
 
 def bare_path(path: str, language: str) -> str:

@@ -3,15 +3,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from raremap.core.languages import named_in_themselves
 from raremap.questions.selectors import SORTS
-
-
-def _written_in() -> list[tuple[str, str]]:
-    """The interface's languages, each named in itself (a reader finds their own)."""
-    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 
 class AnswerForm(forms.Form):
@@ -26,7 +22,7 @@ class AnswerForm(forms.Form):
     )
     language = forms.ChoiceField(
         label=_("Language of your answer"),
-        choices=_written_in,
+        choices=named_in_themselves,
         required=False,  # a form sent without it (an older page) is in the page's language
         help_text=_("Readers of other languages see it, and can list answers in theirs first."),
     )

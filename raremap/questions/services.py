@@ -24,6 +24,7 @@ from django_tasks.base import Task
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
+from raremap.core.languages import language_codes
 from raremap.core.text import count_links, plain_text, render_markdown
 from raremap.questions import reputation
 from raremap.questions.models import (
@@ -165,11 +166,10 @@ def _answer_changed(answer: Answer) -> None:
 
 def _language(code: str) -> str:
     """One of the interface's languages: the one given, else the active one."""
-    known = {code for code, _name in settings.LANGUAGES}
-    if code in known:
+    if code in language_codes():
         return code
     active = get_language() or settings.LANGUAGE_CODE
-    return active if active in known else settings.LANGUAGE_CODE
+    return active if active in language_codes() else settings.LANGUAGE_CODE
 
 
 def _digest_enqueue(task: Task, question_id: int) -> None:
