@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from raremap.core import seo
 from raremap.core.decorators import cache_for_anonymous
+from raremap.core.languages import language_codes
 
 
 @require_safe
@@ -22,7 +23,7 @@ def about(request: HttpRequest) -> HttpResponse:
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """What crawlers may fetch (docs/seo.md), and where the sitemap index is."""
     context = {
-        "prefixes": [seo.language_path("", code) for code in seo.language_codes()],
+        "prefixes": [seo.language_path("", code) for code in language_codes()],
         "sitemap_url": seo.absolute(reverse("sitemap-index")),
     }
     return render(request, "core/robots.txt", context, content_type="text/plain; charset=utf-8")

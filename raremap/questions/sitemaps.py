@@ -26,6 +26,7 @@ from django.utils import translation
 from raremap.catalog.models import Disease
 from raremap.catalog.selectors import catalog_generation, catalog_imported_at
 from raremap.core import seo
+from raremap.core.languages import language_codes
 from raremap.questions.models import Answer, OverviewRevision, Status
 from raremap.questions.standard import STANDARD_QUESTIONS
 
@@ -41,7 +42,7 @@ def _key(name: str) -> str:
 
 
 def _urls_per_disease() -> int:
-    return PAGES_PER_DISEASE * len(seo.language_codes())
+    return PAGES_PER_DISEASE * len(language_codes())
 
 
 def sitemap_count() -> int:
@@ -102,7 +103,7 @@ class _Url:
 
 
 def _sitemap_xml(number: int) -> str:
-    languages = seo.language_codes()
+    languages = language_codes()
     per_disease = _urls_per_disease()
     first, last = _disease_range(number, per_disease)
     diseases = list(Disease.objects.order_by("id").values_list("id", "slug")[first:last])
