@@ -226,14 +226,19 @@ _FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 @throttled(PLACE_SEARCH, methods=("GET", "HEAD"))
 def place_search(request: HttpRequest) -> HttpResponse:
     """The place autocomplete: radio buttons named `field` (default "place") for the places
-    matching `q`. htmx gets the fragment; called directly, a small page with a search form
-    and the same list (forms that embed the picker render the fragment themselves)."""
+    matching `q`, the one the member had checked (sent as `field`) still checked, so that a
+    late answer (typing, then Find) does not take their choice away. htmx gets the fragment;
+    called directly, a small page with a search form and the same list (forms that embed the
+    picker render the fragment themselves)."""
     query = request.GET.get("q", "")[:200]
     field = request.GET.get("field", "place")
+    field = field if _FIELD_NAME.fullmatch(field) else "place"
+    chosen = request.GET.get(field, "")
     context = {
         "query": query.strip(),
-        "field": field if _FIELD_NAME.fullmatch(field) else "place",
+        "field": field,
         "choices": selectors.place_choices(query, limit=PLACE_CHOICES),
+        "chosen_pk": int(chosen) if chosen.isdigit() else None,
     }
     template = "atlas/_place_choices.html"
     if "HX-Request" not in request.headers:

@@ -153,6 +153,20 @@ def test_htmx_gets_radio_buttons(client: Client) -> None:
 
 
 @pytest.mark.django_db
+def test_the_place_the_member_had_checked_stays_checked(client: Client) -> None:
+    """Typing fires a search 250 ms later; a member who clicked Find and chose a place before
+    that answer came must keep their choice (else the form is sent without a place)."""
+    lyon = Place.objects.get(code=LYON)
+
+    kept = client.get(URL, {"q": "lyon", "place": str(lyon.pk)}, **HTMX).content.decode()
+    other = client.get(URL, {"q": "lyon", "place": "x1"}, **HTMX).content.decode()
+
+    assert f'value="{lyon.pk}" checked>' in kept
+    assert kept.count("checked") == 1
+    assert "checked" not in other
+
+
+@pytest.mark.django_db
 def test_the_field_name_can_be_chosen_but_not_injected(client: Client) -> None:
     named = client.get(URL, {"q": "lyon", "field": "map-place"}, **HTMX).content.decode()
     injected = client.get(URL, {"q": "lyon", "field": '"><b>x'}, **HTMX).content.decode()

@@ -125,7 +125,8 @@ def test_find_with_htmx_asks_the_place_search_only(member_client, trusted, dfsp,
 
     find = html.split('name="find"')[1].split(">")[0]
     assert 'hx-get="/places/search/"' in find
-    assert 'hx-params="q"' in find
+    assert 'hx-params="q,place"' in find
+    assert 'hx-include="#place-q, #place-choices [name=place]:checked"' in find
     assert 'hx-target="#place-choices"' in find
 
 
