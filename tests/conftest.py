@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
 from pytest_django.plugin import blocking_manager_key
 
 from raremap.accounts.models import User
 from tests.accounts.helpers import WINDOW_START, Clock, verified_login
+from tests.caches import empty_caches
 from tests.factories import UserFactory
 
 # The embedded site's cache is files every process shares: each test process gets a directory
@@ -126,7 +126,7 @@ def _keep_the_catalog(request: pytest.FixtureRequest) -> None:
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Throttles, page cache, counters and the active language must not leak between tests."""
-    cache.clear()
+    empty_caches()
     translation.activate(settings.LANGUAGE_CODE)
 
 

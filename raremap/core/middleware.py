@@ -1,7 +1,9 @@
 """Middleware: the anonymous full-page cache, the CSP header, no-store for private responses."""
 
 import hashlib
+import time
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +18,40 @@ _PERSONAL_COOKIES = ("messages",)
 _VARY_HANDLED = frozenset({"accept-language", "cookie", "hx-request"})
 
 
+# A process keeps the pages it read from the shared cache for LOCAL_SECONDS at most, and never
+# past the shared entry's own expiry, so it serves the copy every process serves (a read from
+# Redis cost more than the rest of a cached answer: docs/benchmarks.md). Bounded: LOCAL_ENTRIES.
+LOCAL_SECONDS = 2.0
+LOCAL_ENTRIES = 500
+
+
+class _Page(NamedTuple):
+    """A stored answer, the same for every visitor it is served to, until `expires`."""
+
+    expires: float  # time.time() of the shared entry's end
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+
+    def response(self) -> HttpResponse:
+        """A response of its own for each request (the handler adds to a response)."""
+        return HttpResponse(self.content, status=self.status, headers=dict(self.headers))
+
+
+_local: dict[str, tuple[float, _Page]] = {}
+
+
+def forget_local_pages() -> None:
+    """Empty this process's copies (tests; the shared cache empties itself by expiry)."""
+    _local.clear()
+
+
+def _keep_local(key: str, page: _Page, now: float) -> None:
+    if len(_local) >= LOCAL_ENTRIES:
+        _local.clear()  # whole, and rarely: simpler than an LRU, and safe between threads
+    _local[key] = (min(now + LOCAL_SECONDS, page.expires), page)
+
+
 def _page_key(request: HttpRequest) -> str:
     """Everything a cached answer depends on: method, scheme, (validated) host, path and
     query, and whether htmx asked for a fragment."""
@@ -27,7 +63,7 @@ def _page_key(request: HttpRequest) -> str:
         "htmx" if "HX-Request" in request.headers else "page",
     )
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"page:{digest}"
+    return f"page:2:{digest}"  # 2: a _Page (1 was a pickled response)
 
 
 def _storable(response: HttpResponse) -> bool:
@@ -72,12 +108,21 @@ class AnonymousPageCacheMiddleware:
         ):
             return self.get_response(request)
         key = _page_key(request)
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
+        now = time.time()
+        kept = _local.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1].response()
+        page = cache.get(key)
+        if page is not None and page.expires > now:
+            _keep_local(key, page, now)
+            return page.response()
         response = self.get_response(request)
         if _storable(response):
-            cache.set(key, response, settings.PAGE_CACHE_SECONDS)
+            seconds = settings.PAGE_CACHE_SECONDS
+            headers = tuple(response.items())
+            page = _Page(now + seconds, response.status_code, headers, response.content)
+            cache.set(key, page, seconds)
+            _keep_local(key, page, now)
         return response
 
 

@@ -6,7 +6,6 @@ queries)."""
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from raremap.accounts.models import User
@@ -19,6 +18,7 @@ from raremap.questions import services as questions
 from raremap.questions.reputation import TRUSTED_REPUTATION
 from raremap.treatments.models import Treatment
 from raremap.treatments.services import report_save
+from tests.caches import empty_caches
 from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_a_community_count_follows_a_new_member_at_once(client: Client, settings
 def test_demo_is_said_and_no_community_is_invented(client: Client) -> None:
     empty = text_of(client.get("/"))
     join(disease("ORPHA:31112"), 2, demo=True)
-    cache.clear()
+    empty_caches()
 
     demo = text_of(client.get("/"))
 

@@ -1,11 +1,11 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db.models import Count
 from django.test import Client
 
 from raremap.catalog.models import Disease
+from tests.caches import empty_caches
 
 DFSP_URL = "/d/dermatofibrosarcoma-protuberans/"
 
@@ -122,7 +122,7 @@ def test_disease_page_query_count_does_not_grow_with_phenotypes(
     # cold: nothing of the catalog cached yet (5), then member counts and the questions
     with django_assert_num_queries(7):
         client.get(DFSP_URL)
-    cache.clear()
+    empty_caches()
     with django_assert_num_queries(7):
         client.get(f"/d/{many.slug}/")
 

@@ -121,3 +121,55 @@ def test_page_cache_seconds_zero_turns_the_page_cache_off(client: Client, settin
 
     assert client.get(DFSP_URL).status_code == 200
     assert cache.get(middleware._page_key(RequestFactory().get(DFSP_URL))) is None
+
+
+# Each process's copies of what it read (LOCAL_SECONDS, never past the shared entry's end)
+
+
+@pytest.mark.django_db
+def test_a_process_keeps_a_page_it_read_briefly_and_never_past_its_shared_end(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    from raremap.core import middleware
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(middleware.time, "time", lambda: now[0])
+    reads: list[str] = []
+    shared_get = cache.get
+
+    def get(key: str, *args: object, **kwargs: object) -> object:
+        if key.startswith("page:"):
+            reads.append(key)
+        return shared_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get)
+    stored = client.get(DFSP_URL)  # rendered, stored, kept
+    middleware.forget_local_pages()  # as another process
+
+    first = client.get(DFSP_URL)  # from the shared cache, then kept here
+    now[0] += middleware.LOCAL_SECONDS - 0.5
+    second = client.get(DFSP_URL)  # from this process's copy
+    now[0] += 1
+    third = client.get(DFSP_URL)  # the copy is too old: the shared cache again
+    now[0] += 60  # the shared entry has ended: rendered again (and stored again)
+    fourth = client.get(DFSP_URL)
+
+    assert stored.content == first.content == second.content == third.content
+    assert len(reads) == 4  # stored, first, third, fourth: not second
+    assert fourth.status_code == 200
+    assert first is not second  # a response of its own for each request
+    assert first["Content-Security-Policy"] == stored["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_a_process_keeps_at_most_local_entries_pages(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from raremap.core import middleware
+
+    monkeypatch.setattr(middleware, "LOCAL_ENTRIES", 3)
+    for query in range(10):
+        assert client.get(f"/search/?q=dfsp{query}").status_code == 200
+        assert len(middleware._local) <= 3

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from raremap.accounts.models import User
@@ -12,6 +11,7 @@ from raremap.catalog.services import catalog_cache_forget
 from raremap.communities.models import Role
 from raremap.questions import services
 from tests.accounts.helpers import text_of
+from tests.caches import empty_caches
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +137,7 @@ def test_a_new_import_shows_in_kept_question_pages(client: Client, dfsp: Disease
     catalog_cache_forget()  # what an import does when it commits
 
     assert "COL1A1, XYZ9" in client.get(url, headers=headers).content.decode()
-    cache.clear()
+    empty_caches()
 
 
 def text_of_html(html: str) -> str:

@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from raremap.accounts.models import User
@@ -14,6 +13,7 @@ from raremap.questions.forms import answer_list_params
 from raremap.questions.models import Answer, Notification, OverviewRevision, Question, Status
 from raremap.questions.standard import STANDARD_QUESTIONS
 from tests.accounts.helpers import text_of
+from tests.caches import empty_caches
 from tests.factories import MembershipFactory, UserFactory, verified
 
 pytestmark = pytest.mark.django_db
@@ -427,7 +427,7 @@ def test_question_page_queries_do_not_grow_with_answers(
     answers = _answers(best, count)
     for answer in answers:
         services.vote_cast(user=member, answer=answer, value=1)
-    cache.clear()
+    empty_caches()
 
     # Cold: the catalog part of the disease (5), then as below (5), plus the overview part
     # (overview, counts, questions, the disease's facts, the treatment ranking; no digest
@@ -485,7 +485,7 @@ def test_linked_authors_cost_one_query_whatever_their_number(
 ) -> None:
     answers = _answers(best, count)
     User.objects.filter(answers__in=answers).update(profile_public=True)
-    cache.clear()
+    empty_caches()
     member_client.get(BEST)  # warm
 
     # as in the test above (6), and who among the authors has blocked the viewer
@@ -500,7 +500,7 @@ def test_anonymous_question_page_queries_do_not_grow_with_answers(
     count: int, best: Question, client: Client, django_assert_num_queries
 ) -> None:
     _answers(best, count)
-    cache.clear()
+    empty_caches()
 
     # the catalog part (5); question, overview, counts, questions, the disease's facts,
     # treatment ranking, answers (no digest yet)

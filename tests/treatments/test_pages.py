@@ -4,7 +4,6 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db.models import Count, Max
 from django.test import Client
 from django.utils.dateparse import parse_datetime
@@ -22,6 +21,7 @@ from raremap.treatments.selectors import (
     ranking_version,
 )
 from tests.accounts.helpers import text_of
+from tests.caches import empty_caches
 from tests.factories import MembershipFactory, UserFactory
 from tests.kept import (
     account_links,
@@ -397,7 +397,7 @@ def test_ranking_section_shows_the_top_five(dfsp: Disease) -> None:
         _reports(dfsp, _treatment(f"t{n}", f"Treatment {n}"), [score] * 5)
     _reports(dfsp, _treatment("few", "Few reports"), [5, 5])
     rankings_recompute()
-    cache.clear()
+    empty_caches()
 
     html = ranking_section_html(dfsp)
 
