@@ -329,7 +329,10 @@ class Member:
             {"body": f"Cluster bench message {marker}, how are you?"},
             headers={"HX-Request": "true"},
         )
-        if answer.status == 200 and marker in answer.text:
+        # htmx gets a fresh form and the "message-sent" event (the page's poll then shows
+        # the message); a refusal comes back as the form with its error and no event.
+        sent = answer.headers.get("HX-Trigger", "") if answer.headers else ""
+        if answer.status == 200 and sent == "message-sent":
             b.record.ack("messages", marker=marker)
         else:
             b.record.refuse("message", answer)
