@@ -97,7 +97,9 @@ def answer_create(request: HttpRequest, slug: str, qslug: str) -> HttpResponse:
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            question = services.question_ensure(disease=disease, slug=qslug)
+            if question.pk is None:  # a standard question's first write makes its row
+                question = services.question_ensure(disease=disease, slug=qslug)
+                question.disease = disease
             answer = services.answer_create(
                 user=request.user,
                 question=question,

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 
 from raremap.accounts.models import User
 from raremap.catalog.models import Disease
@@ -63,12 +64,42 @@ def test_answer_create_tells_followers_but_not_the_author(
     question: Question, member: User, other_member: User
 ) -> None:
     services.follow_set(user=other_member, question=question, follow=True)
+    services.follow_set(user=member, question=question, follow=True)  # the author follows too
+    before = timezone.now()
 
     answer = _answer(member, question)
 
-    assert list(Notification.objects.values_list("user_id", "answer_id")) == [
-        (other_member.pk, answer.pk)
-    ]
+    notification = Notification.objects.get()
+    assert (notification.user_id, notification.answer_id, notification.kind) == (
+        other_member.pk,
+        answer.pk,
+        Notification.Kind.NEW_ANSWER,
+    )
+    assert (notification.connection_id, notification.conversation_id) == (None, None)
+    assert (notification.read_at, notification.emailed_at) == (None, None)
+    assert before <= notification.created_at <= timezone.now()
+
+
+def test_an_answer_costs_the_same_statements_however_many_follow_the_question(
+    question: Question, member: User
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements_of_an_answer() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            _answer(member, question)
+        return len(queries)
+
+    _answer(member, question)  # the first answer also makes the author follow
+    services.follow_set(user=UserFactory(), question=question, follow=True)
+    few = statements_of_an_answer()
+    for _ in range(20):
+        services.follow_set(user=UserFactory(), question=question, follow=True)
+    many = statements_of_an_answer()
+
+    assert many == few
+    assert Notification.objects.count() == 1 + 21  # the first answer had no follower
 
 
 def test_new_members_may_post_only_a_few_links(question: Question, member: User) -> None:
