@@ -222,9 +222,11 @@ ON CONFLICT DO NOTHING
 def _notify_followers(answer: Answer) -> None:
     """Tell the question's followers (not its author) about a new answer, once each."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [Notification.Kind.NEW_ANSWER.value, answer.pk, now, answer.question_id]
+    kind = Notification.Kind.NEW_ANSWER.value
     with connection.cursor() as cursor:
-        cursor.execute(NOTIFY_FOLLOWERS_SQL, [*params, answer.author_id])
+        cursor.execute(
+            NOTIFY_FOLLOWERS_SQL, (kind, answer.pk, now, answer.question_id, answer.author_id)
+        )
 
 
 @transaction.atomic
