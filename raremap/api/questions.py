@@ -284,7 +284,7 @@ def answer_vote(request: HttpRequest, answer_id: int, data: VoteIn) -> dict[str,
     """+1 or -1 on someone else's answer, or 0 to withdraw the vote."""
     user: User = request.auth  # type: ignore[attr-defined]
     _throttle(VOTE, user)
-    answer = selectors.answer_get_published(answer_id)
+    answer = selectors.answer_to_vote_on(answer_id)
     with _service_errors():
         answer = services.vote_cast(user=user, answer=answer, value=data.value)
     return {"answer_id": answer.pk, "score": answer.score, "vote": data.value}

@@ -296,6 +296,24 @@ def answer_get_published(answer_id: int) -> Answer:
     return answer
 
 
+def answer_to_vote_on(answer_id: int) -> Answer:
+    """A published answer on a published question, or 404, with only what a vote reads: its
+    author, status, question and score (a vote is the most frequent write)."""
+    answer = (
+        Answer.objects.filter(
+            pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED
+        )
+        .only(*VOTE_FIELDS)
+        .first()
+    )
+    if answer is None:
+        raise Http404("No such answer")
+    return answer
+
+
+VOTE_FIELDS = ("id", "author_id", "question_id", "status", "score")
+
+
 def overview_current(question: Question) -> OverviewRevision | None:
     if question.pk is None:
         return None

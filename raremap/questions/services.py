@@ -38,7 +38,11 @@ from raremap.questions.models import (
     Vote,
 )
 from raremap.questions.permissions import can_review_overview, review_capacity
-from raremap.questions.selectors import notification_visible_q, question_rows_cache_key
+from raremap.questions.selectors import (
+    VOTE_FIELDS,
+    notification_visible_q,
+    question_rows_cache_key,
+)
 from raremap.questions.standard import BY_SLUG
 
 TRUSTED_MEMBER_LINKS = 10
@@ -321,7 +325,7 @@ def vote_cast(*, user: User, answer: Answer, value: int) -> Answer:
     # full row lock also blocks the KEY SHARE lock that rows referring to the answer take —
     # the digest task's new items waited on it while holding the question this vote then
     # updates: a deadlock, seen under the cluster benchmark.
-    answer = Answer.objects.select_for_update(no_key=True).get(pk=answer.pk)
+    answer = Answer.objects.select_for_update(no_key=True).only(*VOTE_FIELDS).get(pk=answer.pk)
     if answer.author_id == user.pk:
         raise ValidationError(_("You cannot vote on your own answer."))
     if answer.status != Status.PUBLISHED:

@@ -187,7 +187,7 @@ def answer_history(request: HttpRequest, answer_id: int) -> HttpResponse:
 @throttled(VOTES)
 def answer_vote(request: HttpRequest, answer_id: int) -> HttpResponse:
     """Vote up or down, change or withdraw a vote; htmx gets the vote box back."""
-    answer = selectors.answer_get_published(answer_id)
+    answer = selectors.answer_to_vote_on(answer_id)
     back = reverse("questions:answer-detail", args=[answer.pk])
     if not request.user.is_authenticated:
         return redirect_to_login(back)

@@ -268,6 +268,19 @@ def test_hidden_answers_and_pending_questions_are_404_everywhere(
     assert "9B2C" not in client.get(DFSP).content.decode()
 
 
+def test_no_vote_on_a_published_answer_of_a_hidden_question(
+    other_client: Client, member: User, best: Question
+) -> None:
+    MembershipFactory(user=member, disease=best.disease)
+    answer = services.answer_create(user=member, question=best, body="Under a hidden question.")
+    services.question_set_status(question=best, status=Status.HIDDEN)
+
+    response = other_client.post(f"/answers/{answer.pk}/vote/", {"value": "1"})
+
+    answer.refresh_from_db()
+    assert (response.status_code, answer.score) == (404, 0)
+
+
 def test_sort_by_newest_and_pagination(client: Client, best: Question) -> None:
     answers = _answers(best, 31)
     Answer.objects.filter(pk=answers[0].pk).update(score=5)
