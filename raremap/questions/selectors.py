@@ -17,10 +17,12 @@ from django.db.models import (
     Expression,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     When,
+    prefetch_related_objects,
 )
 from django.http import Http404
 from django.utils.translation import get_language, override
@@ -379,19 +381,29 @@ def notification_visible_q() -> Q:
 def notification_list(user: User, *, limit: int = 50) -> list[Notification]:
     """A member's newest notifications about what they may still see. Never any member text
     but display names and question titles."""
-    return list(
+    # New answers (most notifications) come joined; connection and message notifications,
+    # when there are any, bring their members in one more query each: fourteen tables in one
+    # query took PostgreSQL 5.5 ms to plan and 0.9 ms to run. An answer's text and its
+    # author's profile are never shown here.
+    rows = list(
         Notification.objects.filter(notification_visible_q(), user=user)
-        .select_related(
-            "answer__author",
-            "answer__question__disease",
-            "connection__requester",
-            "connection__recipient",
-            "connection__conversation",
-            "conversation__connection__requester",
-            "conversation__connection__recipient",
-        )
+        .select_related("answer__author", "answer__question__disease")
+        .defer("answer__body", "answer__body_html", "answer__author__bio")
+        .defer("answer__author__bio_html")
         .order_by("-id")[:limit]
     )
+    people = ("requester", "recipient")
+    connection = Notification._meta.get_field("connection").related_model
+    conversation = Notification._meta.get_field("conversation").related_model
+    if requests := [n for n in rows if n.connection_id]:
+        joined = connection._default_manager.select_related(*people, "conversation")
+        prefetch_related_objects(requests, Prefetch("connection", queryset=joined))
+    if messages := [n for n in rows if n.conversation_id]:
+        joined = conversation._default_manager.select_related(
+            *(f"connection__{person}" for person in people)
+        )
+        prefetch_related_objects(messages, Prefetch("conversation", queryset=joined))
+    return rows
 
 
 def notification_unread(user_id: int | Expression, *, messages: bool) -> QuerySet:

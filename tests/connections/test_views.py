@@ -528,7 +528,7 @@ def test_the_connections_page_costs_the_same_with_more_rows(
     assert page.count("Blocked on") == count
 
 
-def test_notifications_list_costs_one_query_for_every_kind(
+def test_notifications_list_costs_a_query_for_each_kind_not_for_each_notification(
     conversation: Conversation,
     other_client: Client,
     django_assert_num_queries: DjangoAssertNumQueries,
@@ -537,9 +537,10 @@ def test_notifications_list_costs_one_query_for_every_kind(
     services.message_send(sender=connection.requester, conversation=conversation, body=BODY)
     assert Notification.objects.filter(user=connection.recipient).count() == 2
 
-    # the session with the member, the header's counts, the notifications with everything
-    # they name
-    with django_assert_num_queries(3):
+    # the session with the member, the header's counts, the notifications with their answers,
+    # the conversations they name with both members (the request, accepted, is no longer
+    # shown: no query for connections)
+    with django_assert_num_queries(4):
         response = other_client.get("/notifications/")
 
     assert "New message from Quiet Heron" in text_of(response)
