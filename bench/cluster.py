@@ -1029,7 +1029,10 @@ def main() -> None:
         "wait behind one",
     )
     parser.add_argument(
-        "--worker-nice", type=int, default=0, help="run the task workers under nice -n N"
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="run the task workers under nice -n N (10: docs/deploy.md's Nice=10)",
     )
     parser.add_argument("--lag", type=int, default=65, help="wait before reading counts again")
     parser.add_argument("--drain", type=int, default=60, help="wait for the task queue, at most")
