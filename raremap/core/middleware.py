@@ -20,9 +20,12 @@ _VARY_HANDLED = frozenset({"accept-language", "cookie", "hx-request"})
 
 # A process keeps the pages it read from the shared cache for LOCAL_SECONDS at most, and never
 # past the shared entry's own expiry, so it serves the copy every process serves (a read from
-# Redis cost more than the rest of a cached answer: docs/benchmarks.md). Bounded: LOCAL_ENTRIES.
+# Redis cost more than the rest of a cached answer: docs/benchmarks.md). Bounded, also against
+# a visitor who asks for many different addresses: LOCAL_ENTRIES pages of LOCAL_BYTES at most
+# (12 MB a process; a question page is about 60 KB).
 LOCAL_SECONDS = 2.0
-LOCAL_ENTRIES = 500
+LOCAL_ENTRIES = 200
+LOCAL_BYTES = 256 * 1024
 
 
 class _Page(NamedTuple):
@@ -47,6 +50,8 @@ def forget_local_pages() -> None:
 
 
 def _keep_local(key: str, page: _Page, now: float) -> None:
+    if len(page.content) > LOCAL_BYTES:
+        return
     if len(_local) >= LOCAL_ENTRIES:
         _local.clear()  # whole, and rarely: simpler than an LRU, and safe between threads
     _local[key] = (min(now + LOCAL_SECONDS, page.expires), page)

@@ -173,3 +173,15 @@ def test_a_process_keeps_at_most_local_entries_pages(
     for query in range(10):
         assert client.get(f"/search/?q=dfsp{query}").status_code == 200
         assert len(middleware._local) <= 3
+
+
+@pytest.mark.django_db
+def test_a_process_does_not_keep_a_large_page(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from raremap.core import middleware
+
+    monkeypatch.setattr(middleware, "LOCAL_BYTES", 100)
+    assert client.get(DFSP_URL).status_code == 200  # stored in the shared cache only
+    assert middleware._local == {}
+    assert client.get(DFSP_URL).status_code == 200  # served from the shared cache
