@@ -252,6 +252,25 @@ def conversation_get(user: User, public_id: str) -> Conversation:
     return conversation
 
 
+def conversation_to_write_in(user: User, public_id: str) -> Conversation:
+    """A conversation in `user`'s messages, its ids only, for sending a message (the service
+    locks it and checks that the connection still holds); Http404 for anyone else and once
+    `user` removed it. Lighter than conversation_get: no members read."""
+    conversation = (
+        Conversation.objects.filter(
+            public_id=public_id,
+            connection__state__in=(State.ACCEPTED, State.ENDED),
+            participants__user=user,
+            participants__removed_at=None,
+        )
+        .only("id", "public_id")
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation")
+    return conversation
+
+
 def conversation_other(conversation: Conversation, user: User) -> User:
     connection = conversation.connection
     return connection.recipient if connection.requester_id == user.pk else connection.requester

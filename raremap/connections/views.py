@@ -221,7 +221,7 @@ def conversation_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @sensitive_post_parameters("body")
 def message_send(request: HttpRequest, public_id: str) -> HttpResponse:
     """Send a message; htmx gets the new message and an empty form back."""
-    conversation = selectors.conversation_get(request.user, public_id)
+    conversation = selectors.conversation_to_write_in(request.user, public_id)
     form = MessageForm(request.POST)
     if form.is_valid():
         try:
