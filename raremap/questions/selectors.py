@@ -393,13 +393,14 @@ def notification_list(user: User, *, limit: int = 50) -> list[Notification]:
         .order_by("-id")[:limit]
     )
     people = ("requester", "recipient")
-    connection = Notification._meta.get_field("connection").related_model
-    conversation = Notification._meta.get_field("conversation").related_model
+    # The models of raremap.connections, which builds on this app, by their relation.
+    connection_model = Notification._meta.get_field("connection").related_model
+    conversation_model = Notification._meta.get_field("conversation").related_model
     if requests := [n for n in rows if n.connection_id]:
-        joined = connection._default_manager.select_related(*people, "conversation")
+        joined = connection_model._default_manager.select_related(*people, "conversation")
         prefetch_related_objects(requests, Prefetch("connection", queryset=joined))
     if messages := [n for n in rows if n.conversation_id]:
-        joined = conversation._default_manager.select_related(
+        joined = conversation_model._default_manager.select_related(
             *(f"connection__{person}" for person in people)
         )
         prefetch_related_objects(messages, Prefetch("conversation", queryset=joined))
