@@ -18,8 +18,8 @@ from raremap.accounts.models import User
 from raremap.accounts.nav import nav_counts
 from raremap.atlas.models import MapEntry
 from raremap.catalog.models import Disease
-from raremap.communities.models import Membership
-from raremap.communities.selectors import CommunitySize, community_list_largest
+from raremap.communities.models import Membership, RoleVerification
+from raremap.communities.selectors import CommunitySize, community_list_largest, role_standing
 from raremap.connections.models import Connection
 from raremap.connections.selectors import request_list_received
 from raremap.questions.models import Answer, Status
@@ -37,6 +37,7 @@ class CommunityHome:
 
     disease: Disease
     role_label: str
+    role_standing: str  # "verified", "self-declared" or "" (communities.selectors.role_standing)
     next_steps: tuple[str, ...]  # of ANSWER, REPORT, MAP
 
 
@@ -76,6 +77,9 @@ def community_home_list(user: User) -> list[CommunityHome]:
             ),
             reported=Exists(TreatmentReport.objects.filter(user=user, disease=disease)),
             on_map=Exists(MapEntry.objects.filter(membership=OuterRef("pk"))),
+            verified=Exists(
+                RoleVerification.objects.filter(user=user, role=OuterRef("role"), revoked_at=None)
+            ),
         )
         .order_by("disease__name", "disease_id")
     )
@@ -88,8 +92,9 @@ def community_home_list(user: User) -> list[CommunityHome]:
             steps.append(REPORT)
         if not membership.on_map:  # type: ignore[attr-defined]
             steps.append(MAP)
+        standing = role_standing(membership.role, membership.verified)  # type: ignore[attr-defined]
         communities.append(
-            CommunityHome(membership.disease, membership.get_role_display(), tuple(steps))
+            CommunityHome(membership.disease, membership.get_role_display(), standing, tuple(steps))
         )
     return communities
 

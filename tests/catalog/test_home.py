@@ -168,6 +168,31 @@ def test_a_member_sees_their_own_home_privately(member_client: Client, member: U
     assert "Communities with the most members" not in text
 
 
+def test_a_claimed_role_says_whether_a_moderator_verified_it(
+    member_client: Client, member: User, moderator: User
+) -> None:
+    from django.utils import timezone
+
+    from raremap.communities.models import RoleVerification
+
+    MembershipFactory(user=member, disease=disease("ORPHA:31112"), role=Role.PROFESSIONAL)
+    MembershipFactory(user=member, disease=disease("ORPHA:586"), role=Role.PATIENT)
+    claimed = text_of(member_client.get("/"))
+    RoleVerification.objects.create(
+        user=member,
+        role=Role.PROFESSIONAL,
+        evidence="Listed in the register.",
+        verified_by=moderator,
+        verified_at=timezone.now(),
+    )
+    verified = text_of(member_client.get("/"))
+
+    assert "You are a member as: Healthcare professional. self-declared" in claimed
+    assert "You are a member as: Healthcare professional. ✓ verified" in verified
+    patient = verified.split("You are a member as: Person with the disease.")[1]
+    assert not patient.lstrip().startswith(("✓", "verified", "self-declared"))  # no badge
+
+
 def test_only_the_steps_not_done_yet_are_offered(
     member_client: Client, member: User, dfsp: Disease, dfsp_question
 ) -> None:  # type: ignore[no-untyped-def]
