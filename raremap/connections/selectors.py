@@ -236,12 +236,7 @@ def conversation_get(user: User, public_id: str) -> Conversation:
     other: it is read, never written to); Http404 for anyone else and once `user` removed it.
     """
     conversation = (
-        Conversation.objects.filter(
-            public_id=public_id,
-            connection__state__in=(State.ACCEPTED, State.ENDED),
-            participants__user=user,
-            participants__removed_at=None,
-        )
+        _my_conversations(user, public_id)
         .annotate(my_last_read=F("participants__last_read_at"))
         .select_related("connection__requester", "connection__recipient")
         .first()
@@ -256,19 +251,21 @@ def conversation_to_write_in(user: User, public_id: str) -> Conversation:
     """A conversation in `user`'s messages, its ids only, for sending a message (the service
     locks it and checks that the connection still holds); Http404 for anyone else and once
     `user` removed it. Lighter than conversation_get: no members read."""
-    conversation = (
-        Conversation.objects.filter(
-            public_id=public_id,
-            connection__state__in=(State.ACCEPTED, State.ENDED),
-            participants__user=user,
-            participants__removed_at=None,
-        )
-        .only("id", "public_id")
-        .first()
-    )
+    conversation = _my_conversations(user, public_id).only("id", "public_id").first()
     if conversation is None:
         raise Http404("No such conversation")
     return conversation
+
+
+def _my_conversations(user: User, public_id: str) -> QuerySet[Conversation]:
+    """The conversation `public_id` if it is in `user`'s messages: a connection accepted or
+    ended, `user` one of its members, and not removed by them."""
+    return Conversation.objects.filter(
+        public_id=public_id,
+        connection__state__in=(State.ACCEPTED, State.ENDED),
+        participants__user=user,
+        participants__removed_at=None,
+    )
 
 
 def conversation_other(conversation: Conversation, user: User) -> User:

@@ -266,14 +266,8 @@ class AnswerPlace:
 def answer_place(answer_id: int) -> AnswerPlace:
     """The question and page of a published answer (on a published question), or 404. Two
     queries: the answer, and how many answers come before it (`answer_by_score`)."""
-    answer = (
-        Answer.objects.select_related("question__disease")
-        .only("id", "score", "question")
-        .filter(pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED)
-        .first()
-    )
-    if answer is None:
-        raise Http404("No such answer")
+    answers = Answer.objects.select_related("question__disease").only("id", "score", "question")
+    answer = _visible_answer(answers, answer_id)
     # The order of answer_page(sort="score"): score, then newest first.
     before = Answer.objects.filter(question_id=answer.question_id, status=Status.PUBLISHED).filter(
         Q(score__gt=answer.score) | Q(score=answer.score, id__gt=answer.pk)
@@ -287,33 +281,30 @@ def answer_get_published(answer_id: int) -> Answer:
     role = Membership.objects.filter(
         user=OuterRef("author_id"), disease=OuterRef("question__disease_id")
     )
-    answer = (
-        Answer.objects.select_related("question__disease", "author")
-        .filter(pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED)
-        .annotate(author_role=Subquery(role.values("role")[:1]))
-        .first()
+    answers = Answer.objects.select_related("question__disease", "author").annotate(
+        author_role=Subquery(role.values("role")[:1])
     )
-    if answer is None:
-        raise Http404("No such answer")
-    return answer
+    return _visible_answer(answers, answer_id)
+
+
+# What a vote reads of its answer (a vote is the most frequent write).
+VOTE_FIELDS = ("id", "author_id", "question_id", "status", "score")
 
 
 def answer_to_vote_on(answer_id: int) -> Answer:
-    """A published answer on a published question, or 404, with only what a vote reads: its
-    author, status, question and score (a vote is the most frequent write)."""
-    answer = (
-        Answer.objects.filter(
-            pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED
-        )
-        .only(*VOTE_FIELDS)
-        .first()
-    )
+    """A published answer on a published question, or 404, with only VOTE_FIELDS."""
+    return _visible_answer(Answer.objects.only(*VOTE_FIELDS), answer_id)
+
+
+def _visible_answer(answers: QuerySet[Answer], answer_id: int) -> Answer:
+    """The answer among `answers` if anyone may see it (published, on a published question);
+    Http404 otherwise."""
+    answer = answers.filter(
+        pk=answer_id, status=Status.PUBLISHED, question__status=Status.PUBLISHED
+    ).first()
     if answer is None:
         raise Http404("No such answer")
     return answer
-
-
-VOTE_FIELDS = ("id", "author_id", "question_id", "status", "score")
 
 
 def overview_current(question: Question) -> OverviewRevision | None:
