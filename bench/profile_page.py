@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/profile_page.py [PATH] [--requests 300] [--cookie messages=x]
         [--persistent] [--profile 25] [--sort tottime] [--data bench/out/data]
+        [--time raremap.questions.views:question_detail,…]
 
 Uses the site that bench/foundation.py built (bench/out/data). Each request goes through
 `raremap.wsgi.application` and is closed like a server closes it, so Django's end-of-request
@@ -13,6 +14,7 @@ keeps the connection open across requests (CONN_MAX_AGE=None) to show what that 
 
 import argparse
 import cProfile
+import importlib
 import io
 import os
 import pstats
@@ -35,6 +37,12 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="top N functions")
     parser.add_argument("--data", type=Path, default=DATA, help="a site's data directory")
     parser.add_argument("--sort", default="tottime", help="profile order (cumulative, …)")
+    parser.add_argument(
+        "--time",
+        default="",
+        metavar="MODULE:NAME,…",
+        help="also time these functions (inclusive), e.g. raremap.core.shell:KeptPage.fill",
+    )
     args = parser.parse_args()
     data = args.data.resolve()
     if not (data / "raremap.sqlite3").exists():
@@ -79,6 +87,14 @@ def main() -> None:
 
     BaseDatabaseWrapper.connect = timed("connect", BaseDatabaseWrapper.connect)  # type: ignore[method-assign]
     Template.render = timed("template", Template.render)  # type: ignore[method-assign]
+    extra = [name for name in args.time.split(",") if name]
+    for name in extra:
+        module_name, _, attribute = name.partition(":")
+        owner = importlib.import_module(module_name)
+        *parents, last = attribute.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        setattr(owner, last, timed(name, getattr(owner, last)))
 
     def sql(execute, query, params, many, context):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
@@ -133,7 +149,9 @@ def main() -> None:
         print(
             f"  {name:<10} {spent[name] / n * 1000:6.2f} ms  ({counts[name] / n:.1f} per request)"
         )
-    rest = total - sum(spent.values())
+    for name in extra:
+        print(f"  {name}: {spent[name] / n * 1000:.3f} ms ({counts[name] / n:.1f} per request)")
+    rest = total - sum(v for k, v in spent.items() if k not in extra)
     print(f"  rest       {rest / n * 1000:6.2f} ms  (middleware, view, ORM query building)")
     if profiler:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.profile)

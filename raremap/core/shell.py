@@ -156,9 +156,11 @@ def base_fillers(viewer: Viewer) -> dict[str, Filler]:
         return render_fragment("core/_messages.html", {"request": request})
 
     def languages(_argument: str, _anonymous: str) -> str:
-        return render_fragment(
+        language = getattr(request, "LANGUAGE_CODE", None)
+        return viewer.fragment(
             "core/_languages.html",
-            {"request": request, "LANGUAGE_CODE": getattr(request, "LANGUAGE_CODE", None)},
+            (language, request.path, request.META.get("QUERY_STRING", "")),
+            lambda: {"request": request, "LANGUAGE_CODE": language},
         )
 
     return {"messages": messages, "languages": languages}
