@@ -8,13 +8,57 @@ write on average — and may hold up to a few hundred entries over MAX_ENTRIES m
 """
 
 import random
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
 CULL_EVERY = 200
+
+Value = TypeVar("Value")
+_EVERY_COPIES: list["ProcessCopies[Any]"] = []
+
+
+class ProcessCopies(Generic[Value]):
+    """This process's copies of what it read from the shared cache, each until a time its
+    caller gives, which is never past the shared entry's own end: every process serves what the
+    shared cache holds, and a copy only saves reading it again (a read from Redis cost more
+    than the rest of a cached page: docs/benchmarks.md). Only for entries that are never
+    invalidated (they expire, or their key changes with their content).
+
+    Bounded, also against a visitor who asks for many different addresses: `entries` copies of
+    `largest` bytes at most. When full it is emptied whole, and rarely: simpler than an LRU,
+    and safe between threads.
+    """
+
+    def __init__(self, *, entries: int, largest: int) -> None:
+        self.entries = entries
+        self.largest = largest
+        self._copies: dict[str, tuple[float, Value]] = {}
+        _EVERY_COPIES.append(self)
+
+    def get(self, key: str, now: float) -> Value | None:
+        kept = self._copies.get(key)
+        if kept is None or kept[0] <= now:
+            return None
+        return kept[1]
+
+    def put(self, key: str, value: Value, *, until: float, size: int) -> None:
+        if size > self.largest:
+            return
+        if len(self._copies) >= self.entries:
+            self._copies.clear()
+        self._copies[key] = (until, value)
+
+    def __len__(self) -> int:
+        return len(self._copies)
+
+
+def forget_process_copies() -> None:
+    """Empty this process's copies (tests; the shared cache empties itself by expiry)."""
+    for copies in _EVERY_COPIES:
+        copies._copies.clear()
 
 
 class FileCache(FileBasedCache):

@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import cc_delim_re, patch_cache_control
 
+from raremap.core.cache import ProcessCopies
+
 # Cookies that make a response personal: a session (logged in) or pending flash messages.
 _PERSONAL_COOKIES = ("messages",)
 # What a stored page may vary on: the language is part of the path (LocaleMiddleware still
@@ -19,13 +21,10 @@ _VARY_HANDLED = frozenset({"accept-language", "cookie", "hx-request"})
 
 
 # A process keeps the pages it read from the shared cache for LOCAL_SECONDS at most, and never
-# past the shared entry's own expiry, so it serves the copy every process serves (a read from
-# Redis cost more than the rest of a cached answer: docs/benchmarks.md). Bounded, also against
-# a visitor who asks for many different addresses: LOCAL_ENTRIES pages of LOCAL_BYTES at most
-# (12 MB a process; a question page is about 60 KB).
+# past the shared entry's own expiry (raremap.core.cache.ProcessCopies): 200 pages of 256 KB
+# at most, 12 MB a process (a question page is about 60 KB).
 LOCAL_SECONDS = 2.0
-LOCAL_ENTRIES = 200
-LOCAL_BYTES = 256 * 1024
+_local: ProcessCopies["_Page"] = ProcessCopies(entries=200, largest=256 * 1024)
 
 
 class _Page(NamedTuple):
@@ -41,20 +40,8 @@ class _Page(NamedTuple):
         return HttpResponse(self.content, status=self.status, headers=dict(self.headers))
 
 
-_local: dict[str, tuple[float, _Page]] = {}
-
-
-def forget_local_pages() -> None:
-    """Empty this process's copies (tests; the shared cache empties itself by expiry)."""
-    _local.clear()
-
-
 def _keep_local(key: str, page: _Page, now: float) -> None:
-    if len(page.content) > LOCAL_BYTES:
-        return
-    if len(_local) >= LOCAL_ENTRIES:
-        _local.clear()  # whole, and rarely: simpler than an LRU, and safe between threads
-    _local[key] = (min(now + LOCAL_SECONDS, page.expires), page)
+    _local.put(key, page, until=min(now + LOCAL_SECONDS, page.expires), size=len(page.content))
 
 
 def _page_key(request: HttpRequest) -> str:
@@ -114,9 +101,9 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         key = _page_key(request)
         now = time.time()
-        kept = _local.get(key)
-        if kept is not None and kept[0] > now:
-            return kept[1].response()
+        kept = _local.get(key, now)
+        if kept is not None:
+            return kept.response()
         page = cache.get(key)
         if page is not None and page.expires > now:
             _keep_local(key, page, now)

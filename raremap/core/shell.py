@@ -17,6 +17,7 @@ by the filler registered for its name (the part before a colon — `vote:12` is 
 """
 
 import re
+import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,8 @@ from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from markupsafe import Markup
+
+from raremap.core.cache import ProcessCopies
 
 _REGION = re.compile(r"<!--@(([\w-]+)(?::([\w.-]+))?)-->(.*?)<!--/@\1-->", re.S)
 
@@ -47,17 +50,23 @@ class KeptPage:
 
     texts: tuple[bytes, ...]  # the page between regions: one more than regions
     regions: tuple[tuple[str, str, str, bytes], ...]  # (name, argument, anonymous content ×2)
-    data: Any = None  # what the page's fillers need to know of its content
+    data: Any = None  # what the page's fillers need to know of its content (read only)
+    expires: float = 0.0  # time.time() of the shared entry's end
 
     @classmethod
-    def parse(cls, html: str, data: Any = None) -> "KeptPage":
+    def parse(cls, html: str, data: Any = None, *, expires: float = 0.0) -> "KeptPage":
         texts, regions, start = [], [], 0
         for match in _REGION.finditer(html):
             texts.append(html[start : match.start()].encode())
             regions.append((match[2], match[3] or "", match[4], match[4].encode()))
             start = match.end()
         texts.append(html[start:].encode())
-        return cls(tuple(texts), tuple(regions), data)
+        return cls(tuple(texts), tuple(regions), data, expires)
+
+    @property
+    def size(self) -> int:
+        """About the bytes it holds (the bound of each process's copies)."""
+        return sum(map(len, self.texts)) + sum(len(region[3]) * 2 for region in self.regions)
 
     def fill(self, fillers: Mapping[str, Filler]) -> bytes:
         """The page (UTF-8) with each region filled (markers left out)."""
@@ -70,13 +79,24 @@ class KeptPage:
         return b"".join(out)
 
 
+# Each process keeps a copy of the kept pages it read (raremap.core.cache.ProcessCopies) until
+# the shared entry's end: a key's page never changes, so a copy shows what every process shows,
+# and names and counts lag no more than KEPT_SECONDS, as from the shared cache. 100 pages of
+# 256 KB at most (a question page is about 40 KB, a map page 200 KB).
+_copies: ProcessCopies[KeptPage] = ProcessCopies(entries=100, largest=256 * 1024)
+
+
 def keep(key: str, seconds: int, render: Callable[[], tuple[str, Any]]) -> KeptPage:
     """The kept page under `key` (which must change with the page's content), made from
     what `render` returns when it is missing: the page's HTML and its data."""
-    page = cache.get(key)
+    now = time.time()
+    page = _copies.get(key, now)
     if page is None:
-        page = KeptPage.parse(*render())
-        cache.set(key, page, seconds)
+        page = cache.get(key)
+        if page is None:
+            page = KeptPage.parse(*render(), expires=now + seconds)
+            cache.set(key, page, seconds)
+        _copies.put(key, page, until=page.expires, size=page.size)
     return page
 
 

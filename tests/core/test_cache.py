@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from raremap.core.cache import RedisCache
+from raremap.core.cache import ProcessCopies, RedisCache, forget_process_copies
 from tests.conftest import REDIS_TEST_URL, redis_reachable
 
 
@@ -40,3 +40,39 @@ def test_threads_share_the_client_and_each_reads_its_own_value(store: RedisCache
         thread.join(timeout=10)
 
     assert read == {n: n * 10 for n in range(20)}
+
+
+# Each process's copies of what it read from the shared cache (ProcessCopies)
+
+
+def test_a_copy_is_kept_until_the_time_it_was_given() -> None:
+    copies: ProcessCopies[str] = ProcessCopies(entries=10, largest=100)
+
+    copies.put("page", "the page", until=1_000.0, size=8)
+
+    assert copies.get("page", 999.9) == "the page"
+    assert copies.get("page", 1_000.0) is None
+    assert copies.get("other", 0.0) is None
+
+
+def test_copies_are_bounded_in_number_and_size() -> None:
+    copies: ProcessCopies[str] = ProcessCopies(entries=3, largest=100)
+
+    copies.put("large", "x" * 101, until=10.0, size=101)
+    assert len(copies) == 0  # too large to keep
+    for n in range(7):
+        copies.put(f"page-{n}", "a page", until=10.0, size=6)
+        assert 1 <= len(copies) <= 3
+    assert copies.get("page-6", 0.0) == "a page"
+
+
+def test_forgetting_empties_every_process_copy() -> None:
+    first: ProcessCopies[int] = ProcessCopies(entries=3, largest=10)
+    second: ProcessCopies[int] = ProcessCopies(entries=3, largest=10)
+    first.put("a", 1, until=10.0, size=1)
+    second.put("b", 2, until=10.0, size=1)
+
+    forget_process_copies()
+
+    assert first.get("a", 0.0) is None
+    assert second.get("b", 0.0) is None
