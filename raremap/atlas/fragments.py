@@ -26,7 +26,8 @@ def map_page(
 ) -> KeptPage:
     """The map page of one view, as an anonymous visitor would see that view."""
     view = f"m:{country}" if members else "a"
-    key = f"atlas:page:{disease.pk}:{summary.version}:{get_language()}:{view}"
+    # "page2": kept with the end of its shared entry (raremap.core.cache.ProcessCopies).
+    key = f"atlas:page2:{disease.pk}:{summary.version}:{get_language()}:{view}"
 
     def render() -> tuple[str, None]:
         names = {c: n for c, n, _count in summary.countries}

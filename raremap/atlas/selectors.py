@@ -172,7 +172,7 @@ PEOPLE_PER_PAGE = 20
 PEOPLE_PAGES = Limit("people-pages", 120, 60 * 60)
 
 
-def _snapshot_key(disease_id: int) -> str:
+def snapshot_cache_key(disease_id: int) -> str:
     return f"atlas:snapshot:{disease_id}"
 
 
@@ -189,7 +189,7 @@ def snapshot_forget(disease_id: int) -> None:
     """A map is being published: forget its cached snapshot now, and once the change commits
     put the new one in the cache, so readers never wait for SQL (at once and again after the
     commit: a reader between the two would otherwise keep the old snapshot for a day)."""
-    django_cache.delete(_snapshot_key(disease_id))
+    django_cache.delete(snapshot_cache_key(disease_id))
     transaction.on_commit(lambda: _snapshot_cache(disease_id))
 
 
@@ -211,14 +211,15 @@ def _snapshot_cache(disease_id: int) -> dict:
         "roles": [tuple(r) for r in row["data"].get("roles", [])],
         "countries": [tuple(c) for c in row["data"].get("countries", [])],
     }
-    django_cache.set(_snapshot_key(disease_id), snapshot, SNAPSHOT_SECONDS)
+    django_cache.set(snapshot_cache_key(disease_id), snapshot, SNAPSHOT_SECONDS)
     return snapshot
 
 
-def snapshot_get(disease_id: int) -> dict:
+def snapshot_get(disease_id: int, *, cached: dict | None = None) -> dict:
     """A map's published snapshot: its counts by role and by country (a few KB; the cells are
-    apart, per country: `country_cells`)."""
-    snapshot: dict | None = django_cache.get(_snapshot_key(disease_id))
+    apart, per country: `country_cells`). Cached per disease (`snapshot_cache_key`; `cached`:
+    what a caller read from it together with other entries)."""
+    snapshot = cached if cached is not None else django_cache.get(snapshot_cache_key(disease_id))
     if snapshot is None:
         snapshot = _snapshot_cache(disease_id)
     return snapshot

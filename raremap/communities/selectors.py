@@ -38,13 +38,14 @@ def counts_cache_key(disease_id: int) -> str:
     return f"communities:counts:{disease_id}"
 
 
-def membership_role_counts(disease: Disease) -> dict:
+def membership_role_counts(disease: Disease, *, cached: list | None = None) -> dict:
     """Members of a community by role, with the demo share, from the kept counts.
 
     Counts only, never who: safe for anonymous visitors. Labels are in the request's language.
-    The rows are cached per disease; the membership services forget them when they change.
+    The rows are cached per disease (`counts_cache_key`; `cached`: what a caller read from it
+    together with other entries); the membership services forget them when they change.
     """
-    rows = cache.get(counts_cache_key(disease.pk))
+    rows = cached if cached is not None else cache.get(counts_cache_key(disease.pk))
     if rows is None:
         rows = list(RoleCount.objects.filter(disease=disease).values("role", "is_demo", "count"))
         cache.set(counts_cache_key(disease.pk), rows, COUNTS_SECONDS)

@@ -8,8 +8,11 @@ write on average — and may hold up to a few hundred entries over MAX_ENTRIES m
 """
 
 import random
+import time
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from django.core.cache import cache
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
@@ -50,6 +53,23 @@ class ProcessCopies(Generic[Value]):
         if len(self._copies) >= self.entries:
             self._copies.clear()
         self._copies[key] = (until, value)
+
+    def read(
+        self, key: str, seconds: int, make: Callable[[], Value], size: Callable[[Value], int]
+    ) -> Value:
+        """The shared entry under `key`, which must change with its content: made by `make` and
+        stored for `seconds` when missing, copied here until the shared entry's end (the
+        shared cache holds it with that time)."""
+        now = time.time()
+        value = self.get(key, now)
+        if value is None:
+            stored: tuple[float, Value] | None = cache.get(key)
+            if stored is None:
+                stored = (now + seconds, make())
+                cache.set(key, stored, seconds)
+            expires, value = stored
+            self.put(key, value, until=expires, size=size(value))
+        return value
 
     def __len__(self) -> int:
         return len(self._copies)

@@ -17,14 +17,12 @@ by the filler registered for its name (the part before a colon — `vote:12` is 
 """
 
 import re
-import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.template import engines
 from django.template.backends.utils import csrf_input
@@ -51,19 +49,17 @@ class KeptPage:
     texts: tuple[bytes, ...]  # the page between regions: one more than regions
     regions: tuple[tuple[str, str, str, bytes], ...]  # (name, argument, anonymous content ×2)
     data: Any = None  # what the page's fillers need to know of its content (read only)
-    expires: float = 0.0  # time.time() of the shared entry's end
 
     @classmethod
-    def parse(cls, html: str, data: Any = None, *, expires: float = 0.0) -> "KeptPage":
+    def parse(cls, html: str, data: Any = None) -> "KeptPage":
         texts, regions, start = [], [], 0
         for match in _REGION.finditer(html):
             texts.append(html[start : match.start()].encode())
             regions.append((match[2], match[3] or "", match[4], match[4].encode()))
             start = match.end()
         texts.append(html[start:].encode())
-        return cls(tuple(texts), tuple(regions), data, expires)
+        return cls(tuple(texts), tuple(regions), data)
 
-    @property
     def size(self) -> int:
         """About the bytes it holds (the bound of each process's copies)."""
         return sum(map(len, self.texts)) + sum(len(region[3]) * 2 for region in self.regions)
@@ -89,15 +85,7 @@ _copies: ProcessCopies[KeptPage] = ProcessCopies(entries=100, largest=256 * 1024
 def keep(key: str, seconds: int, render: Callable[[], tuple[str, Any]]) -> KeptPage:
     """The kept page under `key` (which must change with the page's content), made from
     what `render` returns when it is missing: the page's HTML and its data."""
-    now = time.time()
-    page = _copies.get(key, now)
-    if page is None:
-        page = cache.get(key)
-        if page is None:
-            page = KeptPage.parse(*render(), expires=now + seconds)
-            cache.set(key, page, seconds)
-        _copies.put(key, page, until=page.expires, size=page.size)
-    return page
+    return _copies.read(key, seconds, lambda: KeptPage.parse(*render()), KeptPage.size)
 
 
 def anonymous_twin(request: HttpRequest) -> HttpRequest:

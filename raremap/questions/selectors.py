@@ -77,13 +77,15 @@ def question_rows_cache_key(disease_id: int) -> str:
     return f"questions:rows:{disease_id}"
 
 
-def question_list(disease: Disease) -> list[QuestionItem]:
+def question_list(disease: Disease, *, cached: list | None = None) -> list[QuestionItem]:
     """Every standard question of a disease (row or not) and its approved proposed ones.
 
-    The rows are cached per disease; the question services forget them when a count or a
+    The rows are cached per disease (`question_rows_cache_key`; `cached`: what a caller read
+    from it together with other entries); the question services forget them when a count or a
     status changes."""
     key = question_rows_cache_key(disease.pk)
-    cached = cache.get(key)
+    if cached is None:
+        cached = cache.get(key)
     if cached is None:
         cached = list(
             Question.objects.filter(disease=disease, status=Status.PUBLISHED).values_list(

@@ -17,7 +17,8 @@ def treatments_page(request: HttpRequest, disease: Disease) -> KeptPage:
     KEPT_SECONDS, as do member counts)."""
     language = get_language()
     version = selectors.ranking_version(disease)
-    key = f"treatments:page:{disease.pk}:{version}:{language}"
+    # "page2": kept with the end of its shared entry (raremap.core.cache.ProcessCopies).
+    key = f"treatments:page2:{disease.pk}:{version}:{language}"
 
     def render() -> tuple[str, None]:
         context = {

@@ -5,6 +5,7 @@ entry's end, never past it."""
 import pytest
 from django.core.cache import cache
 
+from raremap.core import cache as core_cache
 from raremap.core import shell
 from raremap.core.cache import forget_process_copies
 
@@ -12,7 +13,7 @@ from raremap.core.cache import forget_process_copies
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     now = [1_000_000.0]
-    monkeypatch.setattr(shell.time, "time", lambda: now[0])
+    monkeypatch.setattr(core_cache.time, "time", lambda: now[0])
     return now
 
 

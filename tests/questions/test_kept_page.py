@@ -170,3 +170,49 @@ def test_the_htmx_vote_box_is_the_kept_page_s_vote_box(
     box = next(m[0] for m in _ARTICLE.finditer(page) if m[1] == str(second.pk))
     assert token.sub("«token»", swapped) == token.sub("«token»", _VOTE.search(box)[0])
     assert vote_states(page)[second.pk] == ("up",)
+
+
+def test_a_question_page_reads_its_community_counts_in_one_round_trip(
+    client: Client, question: Question, member: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.core.cache import cache
+
+    from raremap.atlas.selectors import snapshot_cache_key
+    from raremap.communities.selectors import counts_cache_key
+    from raremap.questions.selectors import question_rows_cache_key
+
+    disease_id = question.disease_id
+    keys = {
+        counts_cache_key(disease_id),
+        snapshot_cache_key(disease_id),
+        question_rows_cache_key(disease_id),
+    }
+    MembershipFactory(user=member, disease=question.disease)
+    client.force_login(member)
+    assert client.get(BEST).status_code == 200  # the counts are cached now
+    many: list[set[str]] = []
+    alone: list[str] = []  # read outside get_many (the file cache's get_many calls get)
+    inside = [False]
+    shared_get_many, shared_get = cache.get_many, cache.get
+
+    def get_many(keys: list[str], *args: object, **kwargs: object) -> dict:
+        many.append(set(keys))
+        inside[0] = True
+        try:
+            return shared_get_many(keys, *args, **kwargs)
+        finally:
+            inside[0] = False
+
+    def get(key: str, *args: object, **kwargs: object) -> object:
+        if not inside[0]:
+            alone.append(key)
+        return shared_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", get_many)
+    monkeypatch.setattr(cache, "get", get)
+
+    page = client.get(BEST)
+
+    assert page.status_code == 200
+    assert many == [keys]
+    assert keys.isdisjoint(alone)  # none of them read again on its own
