@@ -730,6 +730,11 @@ def latency(run: Run) -> dict[str, Any]:
             if clear and kind in BAR_KINDS:
                 row["p99_not_behind_hash_ms"] = _percentile(clear, 0.99)
                 row["behind_hash"] = len(good) - len(clear)
+            if kind in BAR_KINDS:  # when and where the tail happened
+                row["slowest"] = [
+                    f"{s.ms:.1f} ms at {s.started - run.t0:.1f} s via {s.node or '-'}"
+                    for s in sorted(good, key=lambda s: -s.ms)[:4]
+                ]
         kinds[kind] = row
     failures = [s for s in samples if s.status == 0 or s.status >= 500]
     outside = [s for s in failures if not inside(s)]
@@ -1000,6 +1005,8 @@ def report(run: dict[str, Any]) -> str:
                 "overlapped a password hash on the same node)"
             )
         lines.append(f"Bar: {kind} p99 < {WRITE_BAR_MS:.0f} ms: {value} ms{extra} -> {verdict}")
+        if row.get("slowest"):
+            lines.append(f"  slowest {kind}s: {'; '.join(row['slowest'])}")
     lines += [f"Note: {note}" for note in run["notes"]]
     return "\n".join(line.rstrip() for line in lines)
 
