@@ -1,14 +1,20 @@
 """Rendered catalog fragments: the parts of disease and question pages that only an import
-changes, rendered once per import and language and kept in the cache."""
+changes, rendered once per import and language and kept in the cache; and the disease page,
+kept as an anonymous visitor sees it (raremap.core.shell) and completed per member."""
 
+import hashlib
 from dataclasses import dataclass
 
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from raremap.catalog import selectors, seo
 from raremap.catalog.models import Disease
+from raremap.communities.forms import JoinForm
+from raremap.communities.models import Membership
 from raremap.core.cache import ProcessCopies
+from raremap.core.shell import KEPT_SECONDS, Filler, KeptPage, Viewer, keep, render_kept
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,56 @@ def _disease_part(slug: str, generation: int) -> CatalogPart:
 
 def _size(part: CatalogPart) -> int:
     return len(part.header_html) + len(part.symptoms_html) + len(part.head_html)
+
+
+# --- the disease page, kept (raremap.core.shell) ------------------------------------------------
+
+
+def disease_page(
+    request: HttpRequest, part: CatalogPart, *, counts: dict, questions: list
+) -> KeptPage:
+    """The disease page as an anonymous visitor sees it, kept until the catalog (an import),
+    the community's counts or its questions' counts change: all in its key. `counts` and
+    `questions` are what the communities and questions selectors read for the page."""
+    disease = part.disease
+    shown = (counts, [(q.slug, q.answer_count) for q in questions])
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
+    language = get_language()
+    key = f"catalog:page:{disease.pk}:{part.generation}:{digest}:{language}"
+
+    def render() -> tuple[str, None]:
+        context = {
+            "disease": disease,
+            "catalog": part,
+            "counts": counts,
+            "questions": questions,
+            "membership": None,
+            "logged_in": False,
+        }
+        return render_kept("catalog/disease_detail.html", context, request), None
+
+    return keep(key, KEPT_SECONDS, render)
+
+
+def member_fillers(
+    viewer: Viewer, disease: Disease, membership: Membership | None
+) -> dict[str, Filler]:
+    """A member's part of the disease page: the community card's join form, or their role
+    with the forms to change it or to leave."""
+    language = get_language()
+    role = membership.role if membership else None
+
+    def community(_argument: str, _anonymous: str) -> str:
+        return viewer.fragment(
+            "catalog/_community_join.html",
+            (language, disease.slug, role),
+            lambda: {
+                "LANGUAGE_CODE": language,
+                "disease": disease,
+                "membership": membership,
+                "logged_in": True,
+                "join_form": JoinForm(initial={"role": role}),
+            },
+        )
+
+    return {"community": community}

@@ -8,16 +8,17 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from raremap.catalog import selectors
+from raremap.accounts.fragments import page_fillers
+from raremap.catalog import fragments, selectors
 from raremap.catalog.fragments import disease_part
 from raremap.catalog.home import member_home
-from raremap.communities.forms import JoinForm
 from raremap.communities.selectors import (
     community_list_largest,
     membership_get,
     membership_role_counts,
 )
 from raremap.core.decorators import cache_for_anonymous
+from raremap.core.shell import Viewer
 from raremap.questions.selectors import question_list
 
 RESULTS_PER_PAGE = 20
@@ -75,19 +76,19 @@ def autocomplete(request: HttpRequest) -> HttpResponse:
 @cache_for_anonymous
 def disease_detail(request: HttpRequest, slug: str) -> HttpResponse:
     part = disease_part(slug)
-    membership = membership_get(request.user, part.disease)
-    context = {
-        "disease": part.disease,
-        "catalog": part,
-        "counts": membership_role_counts(part.disease),
-        "questions": question_list(part.disease),
-        "membership": membership,
-        # Only members see the form (anonymous visitors get a sign-up link).
-        "join_form": JoinForm(initial={"role": membership.role if membership else None})
-        if request.user.is_authenticated
-        else None,
-    }
-    return render(request, "catalog/disease_detail.html", context)
+    disease = part.disease
+    page = fragments.disease_page(
+        request,
+        part,
+        counts=membership_role_counts(disease),
+        questions=question_list(disease),
+    )
+    viewer = Viewer(request)
+    fillers = page_fillers(viewer)
+    if request.user.is_authenticated:
+        membership = membership_get(request.user, disease)
+        fillers |= fragments.member_fillers(viewer, disease, membership)
+    return HttpResponse(page.fill(fillers))
 
 
 @require_safe
