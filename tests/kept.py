@@ -75,3 +75,37 @@ def assert_no_csrf_of(html: str, tokens: list[str], secret: str) -> None:
         assert token not in html
     assert secret not in html
     assert secret not in unmasked(csrf_tokens(html))
+
+
+@dataclass
+class CacheReads:
+    """What a request read from the shared cache: each get_many's keys, and the keys read on
+    their own (the file cache's get_many calls get: those are not counted here)."""
+
+    many: list[set[str]] = field(default_factory=list)
+    alone: list[str] = field(default_factory=list)
+
+
+def spy_cache_reads(monkeypatch: pytest.MonkeyPatch) -> CacheReads:
+    from django.core.cache import cache
+
+    reads = CacheReads()
+    inside = [False]
+    shared_get_many, shared_get = cache.get_many, cache.get
+
+    def get_many(keys: list[str], *args: object, **kwargs: object) -> dict:
+        reads.many.append(set(keys))
+        inside[0] = True
+        try:
+            return shared_get_many(keys, *args, **kwargs)
+        finally:
+            inside[0] = False
+
+    def get(key: str, *args: object, **kwargs: object) -> object:
+        if not inside[0]:
+            reads.alone.append(key)
+        return shared_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", get_many)
+    monkeypatch.setattr(cache, "get", get)
+    return reads

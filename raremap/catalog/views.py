@@ -15,11 +15,10 @@ from raremap.catalog.home import member_home
 from raremap.communities.selectors import (
     community_list_largest,
     membership_get,
-    membership_role_counts,
 )
 from raremap.core.decorators import cache_for_anonymous
 from raremap.core.shell import Viewer
-from raremap.questions.selectors import question_list
+from raremap.questions.fragments import shown_counts
 
 RESULTS_PER_PAGE = 20
 SUGGESTIONS = 8
@@ -77,12 +76,9 @@ def autocomplete(request: HttpRequest) -> HttpResponse:
 def disease_detail(request: HttpRequest, slug: str) -> HttpResponse:
     part = disease_part(slug)
     disease = part.disease
-    page = fragments.disease_page(
-        request,
-        part,
-        counts=membership_role_counts(disease),
-        questions=question_list(disease),
-    )
+    # The community's counts, read together (one round trip to Redis): the question page's.
+    shown = shown_counts(disease)
+    page = fragments.disease_page(request, part, counts=shown.members, questions=shown.questions)
     viewer = Viewer(request)
     fillers = page_fillers(viewer)
     if request.user.is_authenticated:

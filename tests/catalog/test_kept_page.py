@@ -17,6 +17,7 @@ from tests.kept import (
     count_renders,
     csrf_secret,
     csrf_tokens,
+    spy_cache_reads,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +77,22 @@ def test_a_new_member_makes_a_new_kept_page(
     assert "1 member" in after
     assert "Person with the disease" in after
     assert "You are a member as: Person with the disease." in mine
+
+
+def test_the_disease_page_reads_its_community_counts_in_one_round_trip(
+    member_client: Client, member: User, dfsp: Disease, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from raremap.communities.selectors import counts_cache_key
+    from raremap.questions.selectors import question_rows_cache_key
+
+    MembershipFactory(user=member, disease=dfsp)
+    assert member_client.get(PAGE).status_code == 200  # the counts are cached now
+    reads = spy_cache_reads(monkeypatch)
+
+    page = member_client.get(PAGE)
+
+    assert page.status_code == 200
+    assert len(reads.many) == 1
+    wanted = {counts_cache_key(dfsp.pk), question_rows_cache_key(dfsp.pk)}
+    assert wanted <= reads.many[0]
+    assert wanted.isdisjoint(reads.alone)

@@ -20,6 +20,7 @@ from tests.kept import (
     count_renders,
     csrf_secret,
     csrf_tokens,
+    spy_cache_reads,
 )
 
 pytestmark = pytest.mark.django_db
@@ -175,8 +176,6 @@ def test_the_htmx_vote_box_is_the_kept_page_s_vote_box(
 def test_a_question_page_reads_its_community_counts_in_one_round_trip(
     client: Client, question: Question, member: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from django.core.cache import cache
-
     from raremap.atlas.selectors import snapshot_cache_key
     from raremap.communities.selectors import counts_cache_key
     from raremap.questions.selectors import question_rows_cache_key
@@ -190,29 +189,10 @@ def test_a_question_page_reads_its_community_counts_in_one_round_trip(
     MembershipFactory(user=member, disease=question.disease)
     client.force_login(member)
     assert client.get(BEST).status_code == 200  # the counts are cached now
-    many: list[set[str]] = []
-    alone: list[str] = []  # read outside get_many (the file cache's get_many calls get)
-    inside = [False]
-    shared_get_many, shared_get = cache.get_many, cache.get
-
-    def get_many(keys: list[str], *args: object, **kwargs: object) -> dict:
-        many.append(set(keys))
-        inside[0] = True
-        try:
-            return shared_get_many(keys, *args, **kwargs)
-        finally:
-            inside[0] = False
-
-    def get(key: str, *args: object, **kwargs: object) -> object:
-        if not inside[0]:
-            alone.append(key)
-        return shared_get(key, *args, **kwargs)
-
-    monkeypatch.setattr(cache, "get_many", get_many)
-    monkeypatch.setattr(cache, "get", get)
+    reads = spy_cache_reads(monkeypatch)
 
     page = client.get(BEST)
 
     assert page.status_code == 200
-    assert many == [keys]
-    assert keys.isdisjoint(alone)  # none of them read again on its own
+    assert reads.many == [keys]
+    assert keys.isdisjoint(reads.alone)  # none of them read again on its own
