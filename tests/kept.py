@@ -10,6 +10,9 @@ from django.conf import settings
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 
+# A cookie that keeps the full-page cache out: the request is answered from the kept page.
+NO_PAGE_CACHE = {"Cookie": "messages=x"}
+
 _TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _NAV = re.compile(r'<nav class="account"[^>]*>(.*?)</nav>', re.S)
 

@@ -70,7 +70,7 @@ def _disease_part(slug: str, generation: int) -> CatalogPart:
     plain = Disease(
         **{f.attname: getattr(disease, f.attname) for f in Disease._meta.concrete_fields}
     )
-    part = CatalogPart(
+    return CatalogPart(
         disease=plain,
         header_html=render_to_string("catalog/_disease_header.html", context),
         symptoms_html=render_to_string("catalog/_disease_symptoms.html", context),
@@ -78,7 +78,6 @@ def _disease_part(slug: str, generation: int) -> CatalogPart:
         head_html=render_to_string("catalog/_disease_head.html", context),
         symptoms=tuple(symptoms),
     )
-    return part
 
 
 def _size(part: CatalogPart) -> int:

@@ -22,7 +22,7 @@ _VARY_HANDLED = frozenset({"accept-language", "cookie", "hx-request"})
 
 # A process keeps the pages it read from the shared cache for LOCAL_SECONDS at most, and never
 # past the shared entry's own expiry (raremap.core.cache.ProcessCopies): 200 pages of 256 KB
-# at most, 12 MB a process (a question page is about 60 KB).
+# at most (a question page is about 60 KB: 12 MB for 200 of them).
 LOCAL_SECONDS = 2.0
 _local: ProcessCopies["_Page"] = ProcessCopies(entries=200, largest=256 * 1024)
 

@@ -11,6 +11,7 @@ from raremap.communities import services
 from raremap.communities.models import Role
 from tests.factories import MembershipFactory
 from tests.kept import (
+    NO_PAGE_CACHE,
     account_links,
     assert_csrf_of,
     assert_no_csrf_of,
@@ -23,7 +24,6 @@ from tests.kept import (
 pytestmark = pytest.mark.django_db
 
 PAGE = "/d/dermatofibrosarcoma-protuberans/"
-NO_PAGE_CACHE = {"Cookie": "messages=x"}  # a cookie that keeps the full-page cache out
 
 
 def test_one_kept_page_shows_each_viewer_only_their_own_community_card(

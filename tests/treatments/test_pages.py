@@ -24,6 +24,7 @@ from tests.accounts.helpers import text_of
 from tests.caches import empty_caches
 from tests.factories import MembershipFactory, UserFactory
 from tests.kept import (
+    NO_PAGE_CACHE,
     account_links,
     assert_csrf_of,
     assert_no_csrf_of,
@@ -35,7 +36,6 @@ from tests.kept import (
 pytestmark = pytest.mark.django_db
 
 PAGE = "/d/dermatofibrosarcoma-protuberans/treatments/"
-NO_PAGE_CACHE = {"Cookie": "messages=x"}  # a cookie that keeps the full-page cache out
 
 
 def _treatment(slug: str, name: str | None = None) -> Treatment:
